@@ -1,0 +1,1 @@
+"""The HTTP API (API.md), one blueprint per resource."""

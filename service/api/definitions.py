@@ -1,0 +1,84 @@
+"""Process definitions: deploy BPMN/DMN (admin), list and read (any role)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from .. import definitions as use
+from ..permissions import require_role
+from ..problems import Invalid, Unsupported
+from ..schemas import DefinitionList, DefinitionQuery, DeployResponse, Page
+from ..schemas import Definition as DefinitionSchema
+from .common import actor, db
+
+blp = Blueprint("definitions", __name__, url_prefix="/api/v1", description="Process definitions")
+
+
+def _upload() -> tuple[list[tuple[str, bytes]], dict[str, dict]]:
+    """BPMN XML as the body, or multipart files: *.bpmn, *.dmn and forms named '<process>/<element id>.json'."""
+    mimetype = request.mimetype
+    if mimetype in ("application/xml", "text/xml", "application/bpmn+xml"):
+        return [("upload.bpmn", request.get_data(cache=False))], {}
+    if mimetype == "multipart/form-data":
+        files, forms = [], {}
+        for storage in request.files.getlist("file") + [f for k, f in request.files.items(multi=True) if k != "file"]:
+            name = storage.filename or "upload.bpmn"
+            content = storage.read()
+            if name.lower().endswith(".json"):
+                process, _, element = name.rsplit(".", 1)[0].rpartition("/")
+                if not process or not element:
+                    raise Invalid("bad form name", errors={name: ["name forms '<process>/<element id>.json'"]})
+                try:
+                    forms.setdefault(process, {})[element] = json.loads(content)
+                except (ValueError, UnicodeDecodeError) as err:
+                    raise Invalid("a form is not JSON", errors={name: [str(err)]}) from None
+            else:
+                files.append((name, content))
+        if not files:
+            raise Invalid("no file in the upload", errors={"file": ["send at least one .bpmn file"]})
+        return files, forms
+    raise Unsupported("send BPMN XML as application/xml, or multipart/form-data with 'file' parts")
+
+
+@blp.route("/process-definitions", methods=["POST"])
+@blp.response(201, DeployResponse)
+@blp.doc(requestBody={"content": {"application/xml": {"schema": {"type": "string"}},
+                                  "multipart/form-data": {"schema": {"type": "object", "properties": {
+                                      "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}})
+def deploy():
+    who = actor()
+    require_role(who, "admin")
+    files, forms = _upload()
+    deployed = db().run(use.deploy, files, forms, who.username)
+    items = [DefinitionSchema().dump(d.definition) for d in deployed]
+    status = 201 if any(d.created for d in deployed) else 200
+    return {"items": items, **(items[0] if len(items) == 1 else {})}, status
+
+
+@blp.route("/process-definitions")
+@blp.arguments(Page, location="query")
+@blp.response(200, DefinitionList)
+def list_definitions(query):
+    actor()
+    items, total = db().read(use.list_latest, query["limit"], query["offset"])
+    return {"items": items, "total": total}
+
+
+@blp.route("/process-definitions/<string:key>")
+@blp.arguments(DefinitionQuery, location="query")
+@blp.response(200, DefinitionSchema)
+def get_definition(query, key):
+    actor()
+    return db().read(use.get_definition, key, query.get("version"))
+
+
+@blp.route("/process-definitions/<string:key>/xml")
+@blp.arguments(DefinitionQuery, location="query")
+@blp.response(200, {"type": "string"}, content_type="application/xml")
+def get_xml(query, key):
+    actor()
+    definition = db().read(use.get_definition, key, query.get("version"))
+    return Response(use.bpmn_xml(definition), mimetype="application/xml")

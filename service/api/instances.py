@@ -1,0 +1,68 @@
+"""Process instances: start, list, read, cancel, history."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from .. import instances as use
+from .. import queries
+from ..schemas import CancelRequest, History, InstanceList, InstanceOut, InstanceQuery, StartRequest
+from .common import actor, db
+
+blp = Blueprint("instances", __name__, url_prefix="/api/v1", description="Process instances")
+
+
+@blp.route("/process-instances", methods=["POST"])
+@blp.arguments(StartRequest)
+@blp.response(201, InstanceOut)
+def start(body):
+    who = actor()
+
+    def run(session):
+        instance = use.start_instance(
+            session,
+            who,
+            body["process"],
+            body["variables"],
+            version=body.get("version"),
+            business_key=body.get("business_key"),
+        )
+        session.flush()
+        return queries.instance_view(session, who, instance.id)
+
+    return db().run(run)
+
+
+@blp.route("/process-instances")
+@blp.arguments(InstanceQuery, location="query")
+@blp.response(200, InstanceList)
+def list_instances(query):
+    who = actor()
+    items, total = db().read(queries.list_instances, who, query)
+    return {"items": items, "total": total}
+
+
+@blp.route("/process-instances/<string:instance_id>")
+@blp.response(200, InstanceOut)
+def get_instance(instance_id):
+    return db().read(queries.instance_view, actor(), instance_id)
+
+
+@blp.route("/process-instances/<string:instance_id>/cancel", methods=["POST"])
+@blp.arguments(CancelRequest)
+@blp.response(200, InstanceOut)
+def cancel(body, instance_id):
+    who = actor()
+
+    def run(session):
+        queries.visible_instance(session, who, instance_id)
+        use.cancel_instance(session, who, instance_id, body["reason"])
+        return queries.instance_view(session, who, instance_id)
+
+    return db().run(run)
+
+
+@blp.route("/process-instances/<string:instance_id>/history")
+@blp.response(200, History)
+def history(instance_id):
+    return {"items": db().read(queries.history, actor(), instance_id)}

@@ -1,0 +1,46 @@
+"""User tasks: the inbox, a task with its form, claim, complete."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from .. import instances as use
+from .. import queries
+from ..schemas import CompleteRequest, InstanceOut, TaskList, TaskOut, TaskQuery, TaskWithForm
+from .common import actor, db
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="User tasks")
+
+
+@blp.route("/tasks")
+@blp.arguments(TaskQuery, location="query")
+@blp.response(200, TaskList)
+def list_tasks(query):
+    who = actor()
+    items, total = db().read(queries.list_tasks, who, query, use.utcnow())
+    return {"items": items, "total": total}
+
+
+@blp.route("/tasks/<string:task_id>")
+@blp.response(200, TaskWithForm)
+def get_task(task_id):
+    return db().read(queries.task_view, actor(), task_id)
+
+
+@blp.route("/tasks/<string:task_id>/claim", methods=["POST"])
+@blp.response(200, TaskOut)
+def claim(task_id):
+    return db().run(use.claim_task, actor(), task_id)
+
+
+@blp.route("/tasks/<string:task_id>/complete", methods=["POST"])
+@blp.arguments(CompleteRequest)
+@blp.response(200, InstanceOut)
+def complete(body, task_id):
+    who = actor()
+
+    def run(session):
+        instance = use.complete_task(session, who, task_id, body["data"])
+        return queries.instance_view(session, who, instance.id)
+
+    return db().run(run)

@@ -1,0 +1,49 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from .api import definitions, health, instances, messages, tasks
+from .api.common import ProblemApi, register_error_handlers
+from .config import Settings
+from .db import make_engine, make_session_factory
+from .uow import Database
+
+
+def create_app(settings: Settings | None = None, *, start_scheduler: bool | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Advocacy Flow",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # the engine logs every task state change at INFO
+    engine = make_engine(settings.database_url)
+    database = Database(engine, make_session_factory(engine))
+    app.extensions["advocacy_flow.db"] = database
+
+    api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    app.extensions["advocacy_flow.api"] = api
+    for module in (health, definitions, instances, tasks, messages):
+        api.register_blueprint(module.blp)
+    register_error_handlers(app)
+
+    if start_scheduler if start_scheduler is not None else settings.scheduler:
+        from .scheduler import DeadlineScheduler
+
+        scheduler = DeadlineScheduler(database)
+        scheduler.start()
+        app.extensions["advocacy_flow.scheduler"] = scheduler
+    return app

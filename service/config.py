@@ -1,0 +1,41 @@
+"""Configuration, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url() -> str:
+    var = ROOT / "var"
+    var.mkdir(exist_ok=True)
+    return f"sqlite:///{var / 'advocacy-flow.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=_default_database_url)
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    timezone: str = "Europe/London"
+    token_ttl_hours: int = 12
+    max_body_bytes: int = 4 * 1024 * 1024
+    scheduler: bool = True
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        values: dict[str, object] = {}
+        if env.get("ADVOCACY_FLOW_DATABASE_URL"):
+            values["database_url"] = env["ADVOCACY_FLOW_DATABASE_URL"]
+        if env.get("ADVOCACY_FLOW_SECRET_KEY"):
+            values["secret_key"] = env["ADVOCACY_FLOW_SECRET_KEY"]
+        if env.get("ADVOCACY_FLOW_TIMEZONE"):
+            values["timezone"] = env["ADVOCACY_FLOW_TIMEZONE"]
+        if env.get("ADVOCACY_FLOW_TOKEN_TTL_HOURS"):
+            values["token_ttl_hours"] = int(env["ADVOCACY_FLOW_TOKEN_TTL_HOURS"])
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,138 @@
+"""Use cases for process definitions: deploy, list, read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflows.deployment import compile_deployment
+from workflows.model import DeploymentInvalid, ProcessModel
+
+from .models import ProcessDefinition
+from .problems import Invalid, NotFound
+
+
+@dataclass
+class Deployed:
+    definition: ProcessDefinition
+    created: bool
+
+
+def deploy(
+    session: Session,
+    files: list[tuple[str, bytes | str]],
+    forms: dict[str, dict[str, Any]] | None,
+    actor: str | None,
+) -> list[Deployed]:
+    """Validate and store a deployment; each process gets a new version only if its content changed."""
+    try:
+        models = compile_deployment(files, forms)
+    except DeploymentInvalid as err:
+        raise Invalid(
+            f"the deployment has {len(err.problems)} problem(s)",
+            errors=_errors_by_element(err),
+            problems=[p.to_json() for p in err.problems],
+        ) from None
+    now = datetime.now(timezone.utc)
+    results = []
+    for model in models:
+        checksum = model.checksum
+        latest = latest_definition(session, model.key)
+        if latest is not None and latest.checksum == checksum:
+            results.append(Deployed(latest, created=False))
+            continue
+        definition = ProcessDefinition(
+            key=model.key,
+            version=(latest.version + 1) if latest else 1,
+            name=model.name,
+            checksum=checksum,
+            model=model.to_json(),
+            deployed_at=now,
+            deployed_by=actor,
+        )
+        session.add(definition)
+        session.flush()
+        results.append(Deployed(definition, created=True))
+    return results
+
+
+def _errors_by_element(err: DeploymentInvalid) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for problem in err.problems:
+        where = problem.element_id or problem.file or "deployment"
+        text = problem.message if problem.line is None else f"{problem.message} (line {problem.line})"
+        errors.setdefault(where, []).append(text)
+    return errors
+
+
+def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
+    return session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
+    ).first()
+
+
+def get_definition(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
+    if version is None:
+        found = latest_definition(session, key)
+    else:
+        found = session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+        ).first()
+    if found is None:
+        raise NotFound(f"no process definition '{key}'" + (f" version {version}" if version else ""))
+    return found
+
+
+def list_latest(session: Session, limit: int, offset: int) -> tuple[list[ProcessDefinition], int]:
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    query = select(ProcessDefinition).join(
+        latest, (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version)
+    )
+    total = session.scalar(select(func.count()).select_from(latest)) or 0
+    items = session.scalars(query.order_by(ProcessDefinition.key).limit(limit).offset(offset)).all()
+    return list(items), total
+
+
+_models: dict[int, ProcessModel] = {}
+
+
+def model_of(definition: ProcessDefinition) -> ProcessModel:
+    """The process model of a stored definition (cached: definitions never change once stored)."""
+    cached = _models.get(definition.id)
+    if cached is None or cached.checksum != definition.checksum:
+        cached = ProcessModel.from_json(definition.model)
+        _models[definition.id] = cached
+    return cached
+
+
+def bpmn_xml(definition: ProcessDefinition) -> str:
+    model = model_of(definition)
+    for name, text in model.sources.items():
+        if f'id="{model.key}"' in text and name.lower().endswith(".bpmn"):
+            return text
+    return next(iter(model.sources.values()))
+
+
+def read_directory(paths: list[Path], forms_dir: Path | None) -> tuple[list[tuple[str, bytes]], dict[str, dict]]:
+    """Files and forms for ``advocacy-flow deploy``: *.bpmn and *.dmn under each path, forms/<process>/<id>.json."""
+    files: list[tuple[str, bytes]] = []
+    for path in paths:
+        candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for candidate in candidates:
+            if candidate.suffix.lower() in (".bpmn", ".dmn") and candidate.is_file():
+                files.append((candidate.name, candidate.read_bytes()))
+    forms: dict[str, dict] = {}
+    if forms_dir is not None and forms_dir.is_dir():
+        for form in sorted(forms_dir.glob("*/*.json")):
+            forms.setdefault(form.parent.name, {})[form.stem] = json.loads(form.read_text("utf-8"))
+    return files, forms

@@ -1,0 +1,280 @@
+"""Use cases for process instances: start, complete, claim, message, cancel, fire a deadline.
+
+The API and the tests call these same functions.  Each runs inside the
+caller's transaction (see ``uow.py``): it loads the instance, runs one engine
+step in ``workflows``, and stores state, history, tasks and deadlines together.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows.engine import EventDraft, NoWaitingEvent, Outcome, Runner, TaskNotOpen
+from workflows.model import ProcessModel
+
+from . import persist, slas
+from .definitions import get_definition, model_of
+from .models import Deadline, ProcessDefinition, ProcessInstance, Task
+from .permissions import Actor, check_can_work, require_role
+from .problems import Conflict, Forbidden, Invalid, NotFound
+
+_FORMATS = FormatChecker()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def form_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
+    """Per-field messages for ``data`` against a JSON Schema form (empty when valid)."""
+    errors: dict[str, list[str]] = {}
+    for error in Draft202012Validator(schema, format_checker=_FORMATS).iter_errors(data):
+        if error.validator == "required":
+            field = error.message.split("'")[1] if "'" in error.message else "_"
+            errors.setdefault(field, []).append("this field is required")
+            continue
+        if error.validator == "additionalProperties":
+            for extra in sorted(set(data) - set(schema.get("properties", {}))):
+                errors.setdefault(extra, []).append("unknown field")
+            continue
+        field = ".".join(str(p) for p in error.absolute_path) or "_"
+        errors.setdefault(field, []).append(error.message)
+    return errors
+
+
+def runner(session: Session, model: ProcessModel) -> Runner:
+    return Runner(model, context_functions={"sla_due": slas.sla_due_function(session)})
+
+
+def _store(
+    session: Session, instance: ProcessInstance, model: ProcessModel, outcome: Outcome, now: datetime
+) -> ProcessInstance:
+    changed = persist.apply(session, instance, model, outcome, now)
+    session.info.setdefault("deadlines_changed", []).extend(d.id for d in changed)
+    return instance
+
+
+def load_instance(session: Session, instance_id: str) -> tuple[ProcessInstance, ProcessModel]:
+    instance = session.get(ProcessInstance, instance_id) if _is_uuid(instance_id) else None
+    if instance is None:
+        raise NotFound(f"no process instance {instance_id}")
+    return instance, model_of(session.get(ProcessDefinition, instance.definition_id))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def start_instance(
+    session: Session,
+    actor: Actor | None,
+    process: str,
+    variables: dict[str, Any],
+    *,
+    version: int | None = None,
+    business_key: str | None = None,
+    now: datetime | None = None,
+) -> ProcessInstance:
+    """Start ``process``; ``actor`` None means the service itself (e.g. an escalation)."""
+    now = now or utcnow()
+    definition = get_definition(session, process, version)
+    model = model_of(definition)
+    if actor is not None:
+        allowed = model.start_role or "manager"
+        if actor.role != allowed:
+            raise Forbidden(f"only the {allowed} role may start '{process}'")
+    if model.start_event and model.start_event in model.forms:
+        errors = form_errors(model.forms[model.start_event], variables)
+        if errors:
+            raise Invalid("the start variables do not match the start form", errors=errors)
+    variables = dict(variables)
+    if "received_at" in (model.forms.get(model.start_event or "", {}).get("properties") or {}):
+        variables.setdefault("received_at", now.isoformat())
+    instance = ProcessInstance(
+        id=str(uuid.uuid4()),
+        definition_id=definition.id,
+        process_key=definition.key,
+        version=definition.version,
+        business_key=business_key,
+        status="running",
+        variables={},
+        waiting_messages={},
+        state="{}",
+        last_seq=0,
+        last_hash=None,
+        started_at=now,
+        started_by=actor.username if actor else None,
+    )
+    session.add(instance)
+    session.flush()
+    outcome = runner(session, model).start(variables, actor.username if actor else None, now)
+    outcome.events[0].data["business_key"] = business_key
+    return _store(session, instance, model, outcome, now)
+
+
+def get_task(session: Session, task_id: str) -> Task:
+    task = session.get(Task, task_id) if _is_uuid(task_id) else None
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def claim_task(session: Session, actor: Actor, task_id: str, now: datetime | None = None) -> Task:
+    now = now or utcnow()
+    task = get_task(session, task_id)
+    check_can_work(actor, task)
+    if task.status != "open":
+        raise Conflict(f"task {task_id} is {task.status}, not open")
+    if task.assignee == actor.username:
+        return task
+    instance, _ = load_instance(session, task.instance_id)
+    task.assignee = actor.username
+    persist.append_events(
+        session,
+        instance,
+        [EventDraft("task_claimed", activity_id=task.activity_id, task_id=task.id, actor=actor.username)],
+        now,
+    )
+    session.flush()
+    return task
+
+
+def complete_task(
+    session: Session, actor: Actor, task_id: str, data: dict[str, Any], now: datetime | None = None
+) -> ProcessInstance:
+    now = now or utcnow()
+    task = get_task(session, task_id)
+    check_can_work(actor, task)
+    if task.status != "open":
+        raise Conflict(f"task {task_id} is {task.status}, not open")
+    instance, model = load_instance(session, task.instance_id)
+    errors = form_errors(model.form(task.activity_id), data)
+    if errors:
+        raise Invalid("the form data is not valid", errors=errors)
+    if instance.status == "error":
+        raise Conflict("the instance is in error; see its last history event")
+    try:
+        outcome = runner(session, model).complete(json.loads(instance.state), task_id, data, actor.username, now)
+    except TaskNotOpen:
+        raise Conflict(f"task {task_id} is no longer open") from None
+    return _store(session, instance, model, outcome, now)
+
+
+def deliver_message(
+    session: Session, actor: Actor | None, name: str, business_key: str, payload: dict[str, Any], now=None
+) -> list[str]:
+    now = now or utcnow()
+    candidates = session.scalars(
+        select(ProcessInstance)
+        .where(ProcessInstance.business_key == business_key, ProcessInstance.status.in_(("running", "waiting")))
+        .order_by(ProcessInstance.started_at)
+    ).all()
+    delivered = []
+    for instance in candidates:
+        if name not in (instance.waiting_messages or {}).get("names", []):
+            continue
+        model = model_of(session.get(ProcessDefinition, instance.definition_id))
+        if actor is not None and actor.role not in ("manager", "admin") and actor.role != model.start_role:
+            raise Forbidden(f"the {actor.role} role may not send messages to '{instance.process_key}'")
+        try:
+            outcome = runner(session, model).deliver(
+                json.loads(instance.state), name, payload, actor.username if actor else None, now
+            )
+        except NoWaitingEvent:
+            continue
+        _store(session, instance, model, outcome, now)
+        delivered.append(instance.id)
+    if not delivered:
+        raise NotFound(f"no instance with business key '{business_key}' is waiting for message '{name}'")
+    return delivered
+
+
+def cancel_instance(
+    session: Session, actor: Actor, instance_id: str, reason: str, now: datetime | None = None
+) -> ProcessInstance:
+    require_role(actor, "manager", "admin")
+    now = now or utcnow()
+    instance, model = load_instance(session, instance_id)
+    if instance.status in ("completed", "cancelled"):
+        raise Conflict(f"the instance is already {instance.status}")
+    outcome = runner(session, model).cancel(json.loads(instance.state), actor.username, reason, now)
+    return _store(session, instance, model, outcome, now)
+
+
+def fire_deadline(session: Session, deadline: Deadline, now: datetime | None = None) -> ProcessInstance | None:
+    """Fire a pending deadline (the scheduler has claimed the row). Returns the instance, or None if moot."""
+    now = now or utcnow()
+    if deadline.status != "pending":
+        return None
+    instance, model = load_instance(session, deadline.instance_id)
+    if instance.status not in ("running", "waiting"):
+        deadline.status = "cancelled"
+        return None
+    try:
+        outcome = runner(session, model).fire_timer(json.loads(instance.state), deadline.task_id, now)
+    except NoWaitingEvent:
+        deadline.status = "cancelled"
+        return None
+    milestone, due_at = deadline.milestone, deadline.due_at
+    _store(session, instance, model, outcome, now)
+    if milestone:
+        _escalate(session, instance, milestone, due_at, now)
+    return instance
+
+
+def _quarter_start(moment: datetime) -> datetime:
+    return moment.replace(month=3 * ((moment.month - 1) // 3) + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _escalate(
+    session: Session, instance: ProcessInstance, milestone: str, due_at: datetime | None, now: datetime
+) -> None:
+    """A missed SLA milestone: record the breach and start an ``sla_escalation`` instance for it."""
+    sla = slas.find(session, (instance.variables or {}).get("sla_key"))
+    fired = session.execute(
+        select(ProcessInstance.variables)
+        .join(Deadline, Deadline.instance_id == ProcessInstance.id)
+        .where(Deadline.kind == "sla", Deadline.status == "fired", Deadline.fired_at >= _quarter_start(now))
+    ).scalars()
+    breaches = sum(1 for v in fired if ((v or {}).get("sla_key") or sla.key) in (sla.key, None))
+    breach = {
+        "sla_key": sla.key,
+        "milestone": milestone,
+        "due_at": due_at.isoformat() if due_at else None,
+        "breached_at": now.isoformat(),
+    }
+    persist.append_events(session, instance, [EventDraft("deadline_breached", data=breach)], now)
+    try:
+        get_definition(session, "sla_escalation")
+    except NotFound:
+        return
+    escalation = start_instance(
+        session,
+        None,
+        "sla_escalation",
+        {
+            **breach,
+            "source_instance_id": instance.id,
+            "breaches_this_quarter": breaches,
+            "breach_threshold": sla.breach_threshold,
+        },
+        business_key=f"escalation:{instance.id}:{milestone}",
+        now=now,
+    )
+    persist.append_events(
+        session,
+        instance,
+        [EventDraft("escalation_started", data={**breach, "escalation_instance_id": escalation.id})],
+        now,
+    )

@@ -1,0 +1,137 @@
+"""The read side: lists and views answered from the indexes, without loading the engine."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from .models import Deadline, HistoryEvent, ProcessInstance, Task
+from .permissions import Actor, can_see_content, can_see_instance, can_see_task, instance_filter, task_filter
+from .problems import Forbidden, NotFound
+
+
+def _page(session: Session, query, limit: int, offset: int) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return list(session.scalars(query.limit(limit).offset(offset))), total
+
+
+def visible_instance(session: Session, actor: Actor, instance_id: str) -> ProcessInstance:
+    from .instances import load_instance
+
+    instance, _ = load_instance(session, instance_id)
+    assignees = set(session.scalars(select(Task.assignee).where(Task.instance_id == instance.id)))
+    if not can_see_instance(actor, instance, assignees):
+        raise NotFound(f"no process instance {instance_id}")
+    return instance
+
+
+def instance_view(session: Session, actor: Actor, instance_id: str) -> dict[str, Any]:
+    instance = visible_instance(session, actor, instance_id)
+    tasks = session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.status == "open").order_by(Task.created_at, Task.id)
+    ).all()
+    deadlines = session.scalars(
+        select(Deadline)
+        .where(Deadline.instance_id == instance.id, Deadline.status == "pending")
+        .order_by(Deadline.due_at, Deadline.id)
+    ).all()
+    return {
+        "id": instance.id,
+        "process_key": instance.process_key,
+        "version": instance.version,
+        "business_key": instance.business_key,
+        "status": instance.status,
+        "stage": instance.stage,
+        "variables": instance.variables if can_see_content(actor) else {},
+        "active_tasks": [t for t in tasks if can_see_task(actor, t)],
+        "deadlines": deadlines,
+        "started_at": instance.started_at,
+        "ended_at": instance.ended_at,
+        "end_state": instance.end_state,
+    }
+
+
+def list_instances(session: Session, actor: Actor, filters: dict[str, Any]) -> tuple[list[ProcessInstance], int]:
+    query = select(ProcessInstance).where(instance_filter(actor))
+    for name, column in (
+        ("process", ProcessInstance.process_key),
+        ("status", ProcessInstance.status),
+        ("business_key", ProcessInstance.business_key),
+        ("stage", ProcessInstance.stage),
+    ):
+        if filters.get(name) is not None:
+            query = query.where(column == filters[name])
+    query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
+    return _page(session, query, filters["limit"], filters["offset"])
+
+
+def history(session: Session, actor: Actor, instance_id: str) -> list[dict[str, Any]]:
+    instance = visible_instance(session, actor, instance_id)
+    if not can_see_content(actor):
+        raise Forbidden("the admin role holds no casework content")
+    return events_of(session, instance.id)
+
+
+def events_of(session: Session, instance_id: str) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.seq)
+    )
+    return [
+        {
+            "seq": r.seq,
+            "at": r.at,
+            "type": r.type,
+            "actor": r.actor,
+            "activity_id": r.activity_id,
+            "task_id": r.task_id,
+            "data": json.loads(r.data),
+            "prev_hash": r.prev_hash,
+            "hash": r.hash,
+        }
+        for r in rows
+    ]
+
+
+def list_tasks(session: Session, actor: Actor, filters: dict[str, Any], now: datetime) -> tuple[list[Task], int]:
+    query = select(Task).where(Task.status == "open", task_filter(actor))
+    if filters.get("mine"):
+        query = query.where(Task.assignee == actor.username)
+    if filters.get("role"):
+        query = query.where(Task.role == filters["role"])
+    if filters.get("process"):
+        query = query.where(Task.process_key == filters["process"])
+    if filters.get("instance"):
+        query = query.where(Task.instance_id == str(filters["instance"]))
+    if filters.get("overdue"):
+        query = query.where(and_(Task.due_at.is_not(None), Task.due_at < now))
+    query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+    return _page(session, query, filters["limit"], filters["offset"])
+
+
+def task_view(session: Session, actor: Actor, task_id: str) -> dict[str, Any]:
+    from .instances import get_task, load_instance
+
+    task = get_task(session, task_id)
+    if not can_see_task(actor, task):
+        raise NotFound(f"no task {task_id}")
+    _, model = load_instance(session, task.instance_id)
+    return {**{c: getattr(task, c) for c in (
+        "id", "instance_id", "process_key", "activity_id", "name", "role", "assignee", "status", "created_at", "due_at"
+    )}, "form": model.form(task.activity_id)}
+    del model_of
+
+
+def list_deadlines(session: Session, actor: Actor, filters: dict[str, Any]) -> tuple[list[Deadline], int]:
+    query = select(Deadline).join(ProcessInstance, ProcessInstance.id == Deadline.instance_id).where(
+        instance_filter(actor)
+    )
+    if filters.get("instance"):
+        query = query.where(Deadline.instance_id == str(filters["instance"]))
+    if filters.get("status"):
+        query = query.where(Deadline.status == filters["status"])
+    query = query.order_by(Deadline.due_at, Deadline.id)
+    return _page(session, query, filters["limit"], filters["offset"])

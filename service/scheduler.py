@@ -1,0 +1,103 @@
+"""The deadline enforcer: APScheduler wakes the service at each deadline's due moment.
+
+Deadlines are rows in the database (the source of truth); each pending one has
+one APScheduler date job keyed by its id.  At start every pending deadline is
+scheduled, overdue ones to run at once.  A deadline is claimed with a row lock
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and a lease, so with several
+enforcers on one database each deadline fires exactly once.  Deadlines created
+by other processes (web workers without a scheduler) are picked up by a sync
+job that looks for pending rows this enforcer has not scheduled yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from . import instances
+from .models import Deadline
+from .uow import Database
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+SYNC_SECONDS = 2
+
+
+def _claim(session: Session, deadline_id: int, now: datetime) -> Deadline | None:
+    query = select(Deadline).where(
+        Deadline.id == deadline_id,
+        Deadline.status == "pending",
+        or_(Deadline.lease_until.is_(None), Deadline.lease_until < now),
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
+def fire(session: Session, deadline_id: int, now: datetime | None = None) -> bool:
+    """Fire one deadline if it is still pending and due; True if it fired."""
+    now = now or datetime.now(timezone.utc)
+    deadline = _claim(session, deadline_id, now)
+    if deadline is None or deadline.due_at is None or deadline.due_at > now:
+        return False
+    return instances.fire_deadline(session, deadline, now) is not None
+
+
+class DeadlineScheduler:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"misfire_grace_time": None,
+                                                                                   "coalesce": True})
+        self._lock = threading.Lock()
+        database.deadline_listeners.append(self.schedule)
+
+    @property
+    def running(self) -> bool:
+        return self.scheduler.running
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.sync()
+        self.scheduler.add_job(self.sync, "interval", seconds=SYNC_SECONDS, id="sync", replace_existing=True)
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def sync(self) -> None:
+        """Schedule every pending deadline that has no job yet (after a restart, or made elsewhere)."""
+        with self.database.sessions() as session:
+            rows = session.execute(
+                select(Deadline.id, Deadline.due_at).where(Deadline.status == "pending", Deadline.due_at.is_not(None))
+            ).all()
+        for deadline_id, due_at in rows:
+            self._add(deadline_id, due_at, replace=False)
+
+    def schedule(self, deadline_ids: list[int]) -> None:
+        with self.database.sessions() as session:
+            rows = session.execute(select(Deadline.id, Deadline.due_at).where(Deadline.id.in_(deadline_ids))).all()
+        for deadline_id, due_at in rows:
+            if due_at is not None:
+                self._add(deadline_id, due_at, replace=True)
+
+    def _add(self, deadline_id: int, due_at: datetime, *, replace: bool) -> None:
+        job_id = f"deadline-{deadline_id}"
+        with self._lock:
+            if not replace and self.scheduler.get_job(job_id) is not None:
+                return
+            run_at = max(due_at, datetime.now(timezone.utc))
+            self.scheduler.add_job(self._run, "date", run_date=run_at, args=[deadline_id, due_at],
+                                   id=job_id, replace_existing=True)
+
+    def _run(self, deadline_id: int, due_at: datetime) -> None:
+        try:
+            fired = self.database.run(fire, deadline_id, max(due_at, datetime.now(timezone.utc)))
+            if fired:
+                log.info("deadline %s fired", deadline_id)
+        except Exception:
+            log.exception("deadline %s failed to fire", deadline_id)

@@ -1,0 +1,1 @@
+"""The engine layer: pure Python over SpiffWorkflow (no Flask, no SQL)."""

@@ -1,0 +1,277 @@
+"""Run a process instance one step at a time.
+
+Each call takes the stored state (or nothing, to start), does one thing (start,
+complete a task, fire a timer, deliver a message, cancel), runs the engine until
+it waits for a person, a timer or a message, and returns the new state, what
+can be read off it, and the history events the step produced (not yet numbered
+or chained: the service does that in the same transaction as the state).
+
+A script or expression that fails does not raise: the instance goes to
+``error`` with an ``instance_error`` event naming the element, and the state
+returned is the one just before the failing element ran.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .deployment import specs_for
+from .expressions import make_script_engine
+from .model import ProcessModel
+from .state import Snapshot, bpmn_id, due_at, dump, load, snapshot
+
+
+class TaskNotOpen(LookupError):
+    """The task is not an open user task of this instance (completed, cancelled or unknown)."""
+
+
+class NoWaitingEvent(LookupError):
+    """The instance is not waiting for this message or timer."""
+
+
+@dataclass
+class EventDraft:
+    type: str
+    activity_id: str | None = None
+    task_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    actor: str | None = None
+
+
+@dataclass
+class Outcome:
+    state: dict[str, Any]
+    snapshot: Snapshot
+    events: list[EventDraft]
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    set_ = {k: v for k, v in after.items() if k not in before or before[k] != v}
+    removed = sorted(k for k in before if k not in after)
+    if set_:
+        changes["variables"] = set_
+    if removed:
+        changes["removed"] = removed
+    return changes
+
+
+class Runner:
+    """Runs instances of one process model with the restricted script engine."""
+
+    def __init__(
+        self,
+        model: ProcessModel,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+        context_functions: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
+        self.model = model
+        self.functions = functions
+        self.context_functions = context_functions
+
+    # -- the five things that can happen to an instance -------------------------------
+
+    def start(self, variables: dict[str, Any], actor: str | None, now: datetime | None = None) -> Outcome:
+        spec, subprocess_specs = specs_for(self.model)
+        with clock.at(now):
+            workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self._script_engine())
+            start = workflow.task_tree
+            start.data.update(copy.deepcopy(variables))
+            trigger = EventDraft("instance_started", data={"variables": copy.deepcopy(variables)}, actor=actor)
+            return self._advance(workflow, trigger, {})
+
+    def complete(
+        self, state: dict[str, Any], task_id: str, data: dict[str, Any], actor: str, now: datetime | None = None
+    ) -> Outcome:
+        with clock.at(now):
+            workflow = self._load(state)
+            task = self._open_user_task(workflow, task_id)
+            before = self._variables(workflow)
+            task.data.update(copy.deepcopy(data))
+            trigger = EventDraft(
+                "task_completed",
+                activity_id=bpmn_id(task),
+                task_id=task_id,
+                data={"data": copy.deepcopy(data)},
+                actor=actor,
+            )
+            task.run()
+            return self._advance(workflow, trigger, before)
+
+    def fire_timer(self, state: dict[str, Any], task_id: str, now: datetime | None = None) -> Outcome:
+        """Fire the waiting timer ``task_id`` now, whatever its due time (the scheduler decides when)."""
+        with clock.at(now) as moment:
+            workflow = self._load(state)
+            task = workflow.event_manager.tasks.get(UUID(task_id))
+            if task is None or not isinstance(task.task_spec.event_definition, TimerEventDefinition):
+                raise NoWaitingEvent(f"no waiting timer {task_id}")
+            before = self._variables(workflow)
+            due = snapshot_due(task)
+            task._set_internal_data(event_fired=True)
+            if "event_value" in task.internal_data and isinstance(task.internal_data["event_value"], dict):
+                task.internal_data["event_value"]["next"] = moment.isoformat()  # a cycle timer's next tick
+            task.task_spec._update(task)
+            trigger = EventDraft(
+                "timer_fired",
+                activity_id=bpmn_id(task),
+                task_id=task_id,
+                data={"due_at": due, "fired_at": moment.isoformat()},
+            )
+            return self._advance(workflow, trigger, before)
+
+    def deliver(
+        self, state: dict[str, Any], name: str, payload: dict[str, Any], actor: str | None, now: datetime | None = None
+    ) -> Outcome:
+        with clock.at(now):
+            workflow = self._load(state)
+            waiting = [
+                t
+                for t in workflow.event_manager.tasks.values()
+                if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+                and t.task_spec.event_definition.name == name
+            ]
+            if not waiting:
+                raise NoWaitingEvent(f"not waiting for message '{name}'")
+            before = self._variables(workflow)
+            definition = waiting[0].task_spec.event_definition
+            workflow.catch(BpmnEvent(definition, payload=copy.deepcopy(payload)))
+            trigger = EventDraft(
+                "message_received",
+                activity_id=bpmn_id(waiting[0]),
+                task_id=str(waiting[0].id),
+                data={"name": name, "payload": copy.deepcopy(payload)},
+                actor=actor,
+            )
+            return self._advance(workflow, trigger, before)
+
+    def cancel(self, state: dict[str, Any], actor: str, reason: str, now: datetime | None = None) -> Outcome:
+        with clock.at(now):
+            workflow = self._load(state)
+            before = snapshot(self.model, workflow)
+            workflow.cancel()
+            after = snapshot(self.model, workflow, cancelled=True)
+            events = [
+                EventDraft("task_cancelled", activity_id=t.activity_id, task_id=t.task_id, actor=actor)
+                for t in before.open_tasks
+            ]
+            events.append(EventDraft("instance_cancelled", data={"reason": reason}, actor=actor))
+            return Outcome(dump(workflow), after, events)
+
+    def read(self, state: dict[str, Any], *, status: str | None = None) -> Snapshot:
+        workflow = self._load(state)
+        return snapshot(self.model, workflow, cancelled=status == "cancelled", error=status == "error")
+
+    # -- machinery ---------------------------------------------------------------------
+
+    def _script_engine(self):
+        return make_script_engine(self.functions, self.context_functions)
+
+    def _load(self, state: dict[str, Any]) -> BpmnWorkflow:
+        workflow = load(self.model, state)
+        workflow.script_engine = self._script_engine()
+        return workflow
+
+    def _variables(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        return copy.deepcopy(snapshot(self.model, workflow).variables)
+
+    def _open_user_task(self, workflow: BpmnWorkflow, task_id: str) -> Task:
+        try:
+            task = workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, TypeError, SpiffWorkflowException):
+            task = None
+        if task is None or not isinstance(task.task_spec, UserTask) or not task.has_state(TaskState.READY):
+            raise TaskNotOpen(task_id)
+        return task
+
+    def _advance(self, workflow: BpmnWorkflow, trigger: EventDraft, before: dict[str, Any]) -> Outcome:
+        """Run engine steps after ``trigger`` and describe what changed."""
+        open_before = {t.task_id for t in snapshot(self.model, workflow).open_tasks} - {trigger.task_id}
+        completed: list[str] = []
+        fired: list[EventDraft] = []
+        saved: dict[UUID, dict[str, Any]] = {}
+
+        def will_run(task: Task) -> None:
+            saved[task.id] = copy.deepcopy(task.data)
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition) and str(task.id) != trigger.task_id:
+                fired.append(
+                    EventDraft(
+                        "timer_fired",
+                        activity_id=bpmn_id(task),
+                        task_id=str(task.id),
+                        data={"due_at": snapshot_due(task), "fired_at": clock.now().isoformat()},
+                    )
+                )
+
+        def did_run(task: Task) -> None:
+            saved.pop(task.id, None)
+            element = bpmn_id(task)
+            if element:
+                completed.append(element)
+
+        error: EventDraft | None = None
+        try:
+            workflow.do_engine_steps(will_complete_task=will_run, did_complete_task=did_run)
+        except Exception as err:  # a script or expression in the diagram failed
+            error = self._error_event(err, saved, workflow)
+        if trigger.type == "task_completed" and trigger.activity_id:
+            completed.insert(0, trigger.activity_id)
+        after = snapshot(self.model, workflow, error=error is not None)
+        trigger.data.update(_diff(before, after.variables))
+        if completed:
+            trigger.data["completed"] = [c for c in completed if c]
+        events = [trigger, *fired]
+        now_open = {t.task_id: t for t in after.open_tasks}
+        for task_id in sorted(open_before - set(now_open)):
+            task = workflow.get_task_from_id(UUID(task_id))
+            events.append(EventDraft("task_cancelled", activity_id=bpmn_id(task), task_id=task_id))
+        for task in after.open_tasks:
+            if task.task_id not in open_before:
+                events.append(
+                    EventDraft(
+                        "task_ready",
+                        activity_id=task.activity_id,
+                        task_id=task.task_id,
+                        data={"name": task.name, "role": task.role, "assignee": task.assignee},
+                    )
+                )
+        if error is not None:
+            events.append(error)
+        elif after.status == "completed":
+            events.append(EventDraft("instance_completed", activity_id=after.end_state, data={"end_state": after.end_state}))
+        return Outcome(dump(workflow), after, events)
+
+    def _error_event(self, err: Exception, saved: dict[UUID, dict[str, Any]], workflow: BpmnWorkflow) -> EventDraft:
+        task = getattr(err, "task", None)
+        for task_id, data in saved.items():  # undo what the failing element did to its data
+            failed = workflow.get_task_from_id(task_id)
+            if failed is not None:
+                failed.data = data
+                task = task or failed
+        element = bpmn_id(task) if task is not None else None
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return EventDraft(
+            "instance_error",
+            activity_id=element,
+            task_id=str(task.id) if task is not None else None,
+            data={"element": element, "error": type(err).__name__, "message": message[:500]},
+        )
+
+
+def snapshot_due(task: Task) -> str | None:
+    moment = due_at(task)
+    return moment.isoformat() if moment else None

@@ -1,0 +1,204 @@
+"""Serialized engine state without the specs, and what can be read off it.
+
+The stored state of an instance holds only its task tree and data: the specs
+come from the deployed definition (parsed once and cached), so a step's cost
+does not include re-reading the diagram.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions import CycleTimerEventDefinition, MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .deployment import specs_for
+from .model import ProcessModel
+from .parser import SERIALIZER
+
+
+def dump(workflow: BpmnWorkflow) -> dict[str, Any]:
+    dct = SERIALIZER.to_dict(workflow)
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+    # Round-trip through JSON so the stored form is exactly what a database gives back.
+    return json.loads(json.dumps(dct))
+
+
+def load(model: ProcessModel, state: dict[str, Any]) -> BpmnWorkflow:
+    spec, subprocess_specs = specs_for(model)
+    dct = json.loads(json.dumps(state))
+    SERIALIZER.migrate(dct)
+    dct["spec"] = spec
+    dct["subprocess_specs"] = subprocess_specs
+    return SERIALIZER.from_dict(dct)
+
+
+def all_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    """Every task of the instance and its subprocesses (no depth limit, unlike the iterator)."""
+    tasks = list(workflow.tasks.values())
+    for sub in workflow.subprocesses.values():
+        tasks.extend(sub.tasks.values())
+    return tasks
+
+
+def bpmn_id(task: Task) -> str | None:
+    return getattr(task.task_spec, "bpmn_id", None)
+
+
+@dataclass
+class OpenTask:
+    task_id: str
+    activity_id: str
+    name: str
+    role: str
+    assignee: str | None
+
+
+@dataclass
+class PendingTimer:
+    task_id: str
+    activity_id: str
+    name: str
+    due_at: datetime | None
+    sla_milestone: str | None
+
+
+@dataclass
+class Snapshot:
+    status: str  # running | waiting | completed | cancelled | error
+    stage: str | None
+    variables: dict[str, Any]
+    open_tasks: list[OpenTask] = field(default_factory=list)
+    timers: list[PendingTimer] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    end_state: str | None = None
+
+
+def _resolve_assignee(expression: str | None, data: dict[str, Any]) -> str | None:
+    if not expression:
+        return None
+    if expression.startswith("${") and expression.endswith("}"):
+        value = data.get(expression[2:-1])
+        return value if isinstance(value, str) and value else None
+    return expression
+
+
+def due_at(task: Task) -> datetime | None:
+    """When a waiting timer is due, as the engine computed it."""
+    definition = task.task_spec.event_definition
+    value = definition.details(task).value
+    if value is None:
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        value = value["next"] if isinstance(value, dict) else value
+    return TimerEventDefinition.get_datetime(value) if isinstance(value, str) else None
+
+
+def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The instance's variables: what its active tasks hold, latest change last; at the end, the result."""
+    if workflow.is_completed():
+        return dict(workflow.data)
+    active = [
+        t
+        for t in all_tasks(workflow)
+        if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR)
+    ]
+    merged: dict[str, Any] = {}
+    for task in sorted(active, key=lambda t: t.last_state_change):
+        merged.update(task.data)
+    merged.pop("data_objects", None)
+    return merged
+
+
+def _stage(model: ProcessModel, workflow: BpmnWorkflow, task: Task) -> str | None:
+    current: Task | None = task
+    while current is not None:
+        element = bpmn_id(current)
+        if element in model.stages:
+            return model.stages[element]
+        lane = model.lanes.get(element or "")
+        if lane in model.stages:
+            return model.stages[lane]
+        parent_id = current.workflow.parent_task_id
+        current = workflow.get_task_from_id(parent_id) if parent_id is not None else None
+    return None
+
+
+def snapshot(model: ProcessModel, workflow: BpmnWorkflow, *, cancelled: bool = False, error: bool = False) -> Snapshot:
+    tasks = all_tasks(workflow)
+    data = variables(workflow)
+    open_tasks = []
+    for task in tasks:
+        if isinstance(task.task_spec, UserTask) and task.has_state(TaskState.READY):
+            meta = model.user_tasks.get(bpmn_id(task) or "")
+            if meta is None:
+                continue
+            open_tasks.append(
+                OpenTask(
+                    task_id=str(task.id),
+                    activity_id=meta.activity_id,
+                    name=meta.name,
+                    role=meta.role,
+                    assignee=_resolve_assignee(meta.assignee, task.data),
+                )
+            )
+    timers, messages = [], []
+    for task in workflow.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        if isinstance(definition, TimerEventDefinition):
+            meta = model.timers.get(bpmn_id(task) or "")
+            timers.append(
+                PendingTimer(
+                    task_id=str(task.id),
+                    activity_id=bpmn_id(task) or "",
+                    name=meta.name if meta else (task.task_spec.bpmn_name or ""),
+                    due_at=due_at(task),
+                    sla_milestone=meta.sla_milestone if meta else None,
+                )
+            )
+        elif isinstance(definition, MessageEventDefinition):
+            messages.append(definition.name)
+    end_state = None
+    if cancelled:
+        status = "cancelled"
+    elif error:
+        status = "error"
+    elif workflow.is_completed():
+        status = "completed"
+        ends = [
+            t
+            for t in workflow.tasks.values()
+            if isinstance(t.task_spec, EndEvent) and t.has_state(TaskState.COMPLETED)
+        ]
+        if ends:
+            end_state = bpmn_id(max(ends, key=lambda t: t.last_state_change))
+    else:
+        status = "running" if open_tasks else "waiting"
+    stage = None
+    if status in ("running", "waiting", "error"):
+        active = [t for t in tasks if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED)]
+        for task in sorted(active, key=lambda t: -t.last_state_change):
+            stage = _stage(model, workflow, task)
+            if stage:
+                break
+    open_tasks.sort(key=lambda t: t.activity_id)
+    timers.sort(key=lambda t: (t.due_at is None, t.due_at or datetime.max, t.activity_id))
+    return Snapshot(
+        status=status,
+        stage=stage,
+        variables=data,
+        open_tasks=open_tasks,
+        timers=timers,
+        messages=sorted(set(messages)),
+        end_state=end_state,
+    )
