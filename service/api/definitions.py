@@ -53,9 +53,11 @@ def deploy():
     require_role(who, "admin")
     files, forms = _upload()
     deployed = db().run(use.deploy, files, forms, who.username)
-    items = [DefinitionSchema().dump(d.definition) for d in deployed]
-    status = 201 if any(d.created for d in deployed) else 200
-    return {"items": items, **(items[0] if len(items) == 1 else {})}, status
+    body: dict = {"items": [d.definition for d in deployed]}
+    if len(deployed) == 1:
+        only = deployed[0].definition
+        body.update({k: getattr(only, k) for k in ("key", "name", "version", "checksum", "deployed_at")})
+    return body, 201 if any(d.created for d in deployed) else 200
 
 
 @blp.route("/process-definitions")
