@@ -101,14 +101,8 @@ def deploy(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
     files, forms = definitions.read_directory(chosen, forms_dir)
     database = _database(Settings.from_env())
 
-    def run(session):
-        from workflows.deployment import compile_deployment
-
-        keys = {m.key for m in compile_deployment(files, forms, strict_forms=False)}
-        return definitions.deploy(session, files, {k: v for k, v in forms.items() if k in keys}, "cli")
-
     try:
-        deployed = database.run(run)
+        deployed = database.run(definitions.deploy, files, forms, "cli", strict_forms=False)
     except Problem as err:
         click.echo(f"deploy refused: {err.detail}", err=True)
         for where, messages in (err.errors or {}).items():

@@ -29,10 +29,15 @@ def deploy(
     files: list[tuple[str, bytes | str]],
     forms: dict[str, dict[str, Any]] | None,
     actor: str | None,
+    *,
+    strict_forms: bool = True,
 ) -> list[Deployed]:
-    """Validate and store a deployment; each process gets a new version only if its content changed."""
+    """Validate and store a deployment; each process gets a new version only if its content changed.
+
+    ``strict_forms=False`` (the command line, which reads all of forms/) ignores forms of other processes.
+    """
     try:
-        models = compile_deployment(files, forms)
+        models = compile_deployment(files, forms, strict_forms=strict_forms)
     except DeploymentInvalid as err:
         raise Invalid(
             f"the deployment has {len(err.problems)} problem(s)",
