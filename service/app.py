@@ -33,8 +33,13 @@ def create_app(settings: Settings | None = None, *, start_scheduler: bool | None
     database = Database(engine, make_session_factory(engine))
     app.extensions["advocacy_flow.db"] = database
 
-    api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    api = ProblemApi(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
     app.extensions["advocacy_flow.api"] = api
     for module in (health, definitions, instances, tasks, messages):
         api.register_blueprint(module.blp)

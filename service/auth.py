@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,7 +32,11 @@ def create_user(session: Session, username: str, role: str, password: str | None
     """Create a user; returns it and the password used (generated when none is given)."""
     if role not in ROLES:
         raise Invalid(f"unknown role '{role}'", errors={"role": [f"must be one of {', '.join(ROLES)}"]})
-    if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace("_", "").replace(".", "").replace("-", "").isalnum()
+    ):
         raise Invalid("bad username", errors={"username": ["letters, digits, '.', '_' or '-', at most 64"]})
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"user '{username}' already exists")
@@ -45,7 +49,7 @@ def create_user(session: Session, username: str, role: str, password: str | None
         password_hash=_hasher.hash(password),
         active=True,
         failed_logins=0,
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
     )
     session.add(user)
     session.flush()
@@ -54,7 +58,7 @@ def create_user(session: Session, username: str, role: str, password: str | None
 
 def issue_token(session: Session, user: User, ttl_hours: int) -> tuple[str, datetime]:
     token = secrets.token_urlsafe(32)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     expires = now + timedelta(hours=ttl_hours)
     session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now, expires_at=expires))
     session.flush()
@@ -63,7 +67,7 @@ def issue_token(session: Session, user: User, ttl_hours: int) -> tuple[str, date
 
 def login(session: Session, username: str, password: str, ttl_hours: int) -> tuple[str, datetime, User]:
     """Check a password: repeated failures are slowed, then the account is locked for a while."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
@@ -92,9 +96,11 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def authenticate(session: Session, token: str) -> Actor:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     row = session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == _token_hash(token))
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _token_hash(token))
     ).first()
     if row is None:
         raise Unauthorized("unknown token")
@@ -107,4 +113,4 @@ def authenticate(session: Session, token: str) -> Actor:
 def revoke(session: Session, token: str) -> None:
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
     if row is not None and row.revoked_at is None:
-        row.revoked_at = datetime.now(timezone.utc)
+        row.revoked_at = datetime.now(UTC)

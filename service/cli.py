@@ -33,7 +33,9 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-@click.option("--no-scheduler", is_flag=True, help="Web workers only; run 'advocacy-flow scheduler' elsewhere.")
+@click.option(
+    "--no-scheduler", is_flag=True, help="Web workers only; run 'advocacy-flow scheduler' elsewhere."
+)
 def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
     """Serve the API with gunicorn (the deadline scheduler runs once, in the master process)."""
     from gunicorn.app.base import BaseApplication
@@ -57,7 +59,9 @@ def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
 
             return create_app(settings, start_scheduler=False)
 
-    click.echo(f"Advocacy Flow on http://{host}:{port}/api/v1 ({workers} worker(s), database {_safe(settings)})")
+    click.echo(
+        f"Advocacy Flow on http://{host}:{port}/api/v1 ({workers} worker(s), database {_safe(settings)})"
+    )
     Service().run()
 
 
@@ -90,7 +94,13 @@ def scheduler() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=None, help="Default: forms/ beside bpmn/.")
+@click.option(
+    "--forms",
+    "forms_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Default: forms/ beside bpmn/.",
+)
 def deploy(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
     """Deploy BPMN/DMN files (default: bpmn/) with their forms."""
     from . import definitions
@@ -111,7 +121,9 @@ def deploy(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
         sys.exit(1)
     for item in deployed:
         d = item.definition
-        click.echo(f"{d.key} version {d.version} {'deployed' if item.created else 'unchanged'} ({d.checksum[:12]})")
+        click.echo(
+            f"{d.key} version {d.version} {'deployed' if item.created else 'unchanged'} ({d.checksum[:12]})"
+        )
 
 
 @main.group()
@@ -121,7 +133,9 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "commissioner", "manager", "advocate", "auditor"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "commissioner", "manager", "advocate", "auditor"])
+)
 @click.option("--password", default=None, help="Generated and printed when not given.")
 def users_create(name: str, role: str, password: str | None) -> None:
     """Create a user and print a token for it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ def deploy(
             errors=_errors_by_element(err),
             problems=[p.to_json() for p in err.problems],
         ) from None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     results = []
     for model in models:
         checksum = model.checksum
@@ -78,7 +78,10 @@ def _errors_by_element(err: DeploymentInvalid) -> dict[str, list[str]]:
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
     return session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
     ).first()
 
 
@@ -87,7 +90,9 @@ def get_definition(session: Session, key: str, version: int | None = None) -> Pr
         found = latest_definition(session, key)
     else:
         found = session.scalars(
-            select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+            select(ProcessDefinition).where(
+                ProcessDefinition.key == key, ProcessDefinition.version == version
+            )
         ).first()
     if found is None:
         raise NotFound(f"no process definition '{key}'" + (f" version {version}" if version else ""))
@@ -128,7 +133,9 @@ def bpmn_xml(definition: ProcessDefinition) -> str:
     return next(iter(model.sources.values()))
 
 
-def read_directory(paths: list[Path], forms_dir: Path | None) -> tuple[list[tuple[str, bytes]], dict[str, dict]]:
+def read_directory(
+    paths: list[Path], forms_dir: Path | None
+) -> tuple[list[tuple[str, bytes]], dict[str, dict]]:
     """Files and forms for ``advocacy-flow deploy``: *.bpmn and *.dmn under each path, forms/<process>/<id>.json."""
     files: list[tuple[str, bytes]] = []
     for path in paths:

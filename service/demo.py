@@ -38,11 +38,19 @@ def _example_instances(session) -> int:
     if latest_definition(session, "example_callback") is None:
         return 0
     manager = Actor("manager1", "manager")
-    started = instances.start_instance(session, manager, "example_callback", {"caller_ref": "DEMO-001", "priority": "high"})
-    waiting = instances.start_instance(
-        session, manager, "example_callback", {"caller_ref": "DEMO-002", "priority": "normal"}, business_key="DEMO-002"
+    started = instances.start_instance(
+        session, manager, "example_callback", {"caller_ref": "DEMO-001", "priority": "high"}
     )
-    task = next(t for t in session.scalars(select(instances.Task).where(instances.Task.instance_id == waiting.id)))
+    waiting = instances.start_instance(
+        session,
+        manager,
+        "example_callback",
+        {"caller_ref": "DEMO-002", "priority": "normal"},
+        business_key="DEMO-002",
+    )
+    task = next(
+        t for t in session.scalars(select(instances.Task).where(instances.Task.instance_id == waiting.id))
+    )
     instances.complete_task(
         session, manager, task.id, {"called_at": "2026-01-05T10:00:00+00:00", "documents_needed": True}
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -29,7 +29,7 @@ _FORMATS = FormatChecker()
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def form_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
@@ -165,7 +165,9 @@ def complete_task(
     if instance.status == "error":
         raise Conflict("the instance is in error; see its last history event")
     try:
-        outcome = runner(session, model).complete(json.loads(instance.state), task_id, data, actor.username, now)
+        outcome = runner(session, model).complete(
+            json.loads(instance.state), task_id, data, actor.username, now
+        )
     except TaskNotOpen:
         raise Conflict(f"task {task_id} is no longer open") from None
     return _store(session, instance, model, outcome, now)
@@ -177,7 +179,9 @@ def deliver_message(
     now = now or utcnow()
     candidates = session.scalars(
         select(ProcessInstance)
-        .where(ProcessInstance.business_key == business_key, ProcessInstance.status.in_(("running", "waiting")))
+        .where(
+            ProcessInstance.business_key == business_key, ProcessInstance.status.in_(("running", "waiting"))
+        )
         .order_by(ProcessInstance.started_at)
     ).all()
     delivered = []
@@ -212,7 +216,9 @@ def cancel_instance(
     return _store(session, instance, model, outcome, now)
 
 
-def fire_deadline(session: Session, deadline: Deadline, now: datetime | None = None) -> ProcessInstance | None:
+def fire_deadline(
+    session: Session, deadline: Deadline, now: datetime | None = None
+) -> ProcessInstance | None:
     """Fire a pending deadline (the scheduler has claimed the row). Returns the instance, or None if moot."""
     now = now or utcnow()
     if deadline.status != "pending":
@@ -234,7 +240,9 @@ def fire_deadline(session: Session, deadline: Deadline, now: datetime | None = N
 
 
 def _quarter_start(moment: datetime) -> datetime:
-    return moment.replace(month=3 * ((moment.month - 1) // 3) + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return moment.replace(
+        month=3 * ((moment.month - 1) // 3) + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
 
 
 def _escalate(

@@ -8,7 +8,7 @@ event, stored exactly as it was hashed.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -37,13 +37,13 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -127,7 +127,9 @@ class Task(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
     process_key: Mapped[str] = mapped_column(String(128))
     activity_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(255))
@@ -150,7 +152,9 @@ class Deadline(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
     task_id: Mapped[str] = mapped_column(String(36))
     activity_id: Mapped[str] = mapped_column(String(128))
     attached_to: Mapped[str | None] = mapped_column(String(128))

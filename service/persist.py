@@ -25,7 +25,9 @@ def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
-def append_events(session: Session, instance: ProcessInstance, drafts: list[EventDraft], now: datetime) -> list[dict]:
+def append_events(
+    session: Session, instance: ProcessInstance, drafts: list[EventDraft], now: datetime
+) -> list[dict]:
     events = chain(
         (
             {
@@ -137,10 +139,13 @@ def _sync_deadlines(
     return changed
 
 
-def _sync_tasks(session: Session, instance: ProcessInstance, model: ProcessModel, outcome: Outcome, now: datetime) -> None:
+def _sync_tasks(
+    session: Session, instance: ProcessInstance, model: ProcessModel, outcome: Outcome, now: datetime
+) -> None:
     snap = outcome.snapshot
     open_rows = {
-        t.id: t for t in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))
+        t.id: t
+        for t in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))
     }
     now_open = {t.task_id: t for t in snap.open_tasks}
     completed = {e.task_id: e.actor for e in outcome.events if e.type == "task_completed"}

@@ -32,7 +32,9 @@ def visible_instance(session: Session, actor: Actor, instance_id: str) -> Proces
 def instance_view(session: Session, actor: Actor, instance_id: str) -> dict[str, Any]:
     instance = visible_instance(session, actor, instance_id)
     tasks = session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.status == "open").order_by(Task.created_at, Task.id)
+        select(Task)
+        .where(Task.instance_id == instance.id, Task.status == "open")
+        .order_by(Task.created_at, Task.id)
     ).all()
     deadlines = session.scalars(
         select(Deadline)
@@ -55,7 +57,9 @@ def instance_view(session: Session, actor: Actor, instance_id: str) -> dict[str,
     }
 
 
-def list_instances(session: Session, actor: Actor, filters: dict[str, Any]) -> tuple[list[ProcessInstance], int]:
+def list_instances(
+    session: Session, actor: Actor, filters: dict[str, Any]
+) -> tuple[list[ProcessInstance], int]:
     query = select(ProcessInstance).where(instance_filter(actor))
     for name, column in (
         ("process", ProcessInstance.process_key),
@@ -96,7 +100,9 @@ def events_of(session: Session, instance_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def list_tasks(session: Session, actor: Actor, filters: dict[str, Any], now: datetime) -> tuple[list[Task], int]:
+def list_tasks(
+    session: Session, actor: Actor, filters: dict[str, Any], now: datetime
+) -> tuple[list[Task], int]:
     query = select(Task).where(Task.status == "open", task_filter(actor))
     if filters.get("mine"):
         query = query.where(Task.assignee == actor.username)
@@ -119,15 +125,31 @@ def task_view(session: Session, actor: Actor, task_id: str) -> dict[str, Any]:
     if not can_see_task(actor, task):
         raise NotFound(f"no task {task_id}")
     _, model = load_instance(session, task.instance_id)
-    return {**{c: getattr(task, c) for c in (
-        "id", "instance_id", "process_key", "activity_id", "name", "role", "assignee", "status", "created_at", "due_at"
-    )}, "form": model.form(task.activity_id)}
-    del model_of
+    return {
+        **{
+            c: getattr(task, c)
+            for c in (
+                "id",
+                "instance_id",
+                "process_key",
+                "activity_id",
+                "name",
+                "role",
+                "assignee",
+                "status",
+                "created_at",
+                "due_at",
+            )
+        },
+        "form": model.form(task.activity_id),
+    }
 
 
 def list_deadlines(session: Session, actor: Actor, filters: dict[str, Any]) -> tuple[list[Deadline], int]:
-    query = select(Deadline).join(ProcessInstance, ProcessInstance.id == Deadline.instance_id).where(
-        instance_filter(actor)
+    query = (
+        select(Deadline)
+        .join(ProcessInstance, ProcessInstance.id == Deadline.instance_id)
+        .where(instance_filter(actor))
     )
     if filters.get("instance"):
         query = query.where(Deadline.instance_id == str(filters["instance"]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import or_, select
@@ -41,7 +41,7 @@ def _claim(session: Session, deadline_id: int, now: datetime) -> Deadline | None
 
 def fire(session: Session, deadline_id: int, now: datetime | None = None) -> bool:
     """Fire one deadline if it is still pending and due; True if it fired."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     deadline = _claim(session, deadline_id, now)
     if deadline is None or deadline.due_at is None or deadline.due_at > now:
         return False
@@ -51,8 +51,9 @@ def fire(session: Session, deadline_id: int, now: datetime | None = None) -> boo
 class DeadlineScheduler:
     def __init__(self, database: Database) -> None:
         self.database = database
-        self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"misfire_grace_time": None,
-                                                                                   "coalesce": True})
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
+        )
         self._lock = threading.Lock()
         database.deadline_listeners.append(self.schedule)
 
@@ -73,14 +74,18 @@ class DeadlineScheduler:
         """Schedule every pending deadline that has no job yet (after a restart, or made elsewhere)."""
         with self.database.sessions() as session:
             rows = session.execute(
-                select(Deadline.id, Deadline.due_at).where(Deadline.status == "pending", Deadline.due_at.is_not(None))
+                select(Deadline.id, Deadline.due_at).where(
+                    Deadline.status == "pending", Deadline.due_at.is_not(None)
+                )
             ).all()
         for deadline_id, due_at in rows:
             self._add(deadline_id, due_at, replace=False)
 
     def schedule(self, deadline_ids: list[int]) -> None:
         with self.database.sessions() as session:
-            rows = session.execute(select(Deadline.id, Deadline.due_at).where(Deadline.id.in_(deadline_ids))).all()
+            rows = session.execute(
+                select(Deadline.id, Deadline.due_at).where(Deadline.id.in_(deadline_ids))
+            ).all()
         for deadline_id, due_at in rows:
             if due_at is not None:
                 self._add(deadline_id, due_at, replace=True)
@@ -90,13 +95,19 @@ class DeadlineScheduler:
         with self._lock:
             if not replace and self.scheduler.get_job(job_id) is not None:
                 return
-            run_at = max(due_at, datetime.now(timezone.utc))
-            self.scheduler.add_job(self._run, "date", run_date=run_at, args=[deadline_id, due_at],
-                                   id=job_id, replace_existing=True)
+            run_at = max(due_at, datetime.now(UTC))
+            self.scheduler.add_job(
+                self._run,
+                "date",
+                run_date=run_at,
+                args=[deadline_id, due_at],
+                id=job_id,
+                replace_existing=True,
+            )
 
     def _run(self, deadline_id: int, due_at: datetime) -> None:
         try:
-            fired = self.database.run(fire, deadline_id, max(due_at, datetime.now(timezone.utc)))
+            fired = self.database.run(fire, deadline_id, max(due_at, datetime.now(UTC)))
             if fired:
                 log.info("deadline %s fired", deadline_id)
         except Exception:

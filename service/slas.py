@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,7 +27,7 @@ DEFAULT_SLA = {
 def ensure_default(session: Session) -> Sla:
     default = session.scalars(select(Sla).where(Sla.is_default.is_(True))).first()
     if default is None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         default = Sla(**DEFAULT_SLA, is_default=True, created_at=now, updated_at=now)
         session.add(default)
         session.flush()

@@ -37,8 +37,16 @@ ROLES = {
     "auditor1": "auditor",
 }
 PASSWORD = "correct-horse-battery"
-TABLES = ("history_events", "deadlines", "tasks", "process_instances", "process_definitions",
-          "api_tokens", "users", "slas")
+TABLES = (
+    "history_events",
+    "deadlines",
+    "tasks",
+    "process_instances",
+    "process_definitions",
+    "api_tokens",
+    "users",
+    "slas",
+)
 
 
 def _postgres_url() -> str:
@@ -114,7 +122,9 @@ class Service:
         parts = [(io.BytesIO(content), name) for name, content in files]
         for process, by_element in forms.items():
             if any(process in name for name in keys):
-                parts += [(io.BytesIO(json.dumps(s).encode()), f"{process}/{e}.json") for e, s in by_element.items()]
+                parts += [
+                    (io.BytesIO(json.dumps(s).encode()), f"{process}/{e}.json") for e, s in by_element.items()
+                ]
         return self.client.post(
             "/api/v1/process-definitions",
             data={"file": parts},

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
@@ -24,7 +24,7 @@ _fixed_now: ContextVar[datetime | None] = ContextVar("advocacy_flow_now", defaul
 def now() -> datetime:
     """The current time in UTC: the fixed moment inside ``at()``, else the wall clock."""
     fixed = _fixed_now.get()
-    return fixed if fixed is not None else datetime.now(timezone.utc)
+    return fixed if fixed is not None else datetime.now(UTC)
 
 
 @contextlib.contextmanager
@@ -34,10 +34,10 @@ def at(moment: datetime | None) -> Iterator[datetime]:
     ``None`` means the wall clock, read once, so a whole engine step sees one time.
     """
     if moment is None:
-        moment = datetime.now(timezone.utc)
+        moment = datetime.now(UTC)
     if moment.tzinfo is None:
         raise ValueError("the engine clock needs a timezone-aware datetime")
-    token = _fixed_now.set(moment.astimezone(timezone.utc))
+    token = _fixed_now.set(moment.astimezone(UTC))
     try:
         yield moment
     finally:

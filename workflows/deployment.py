@@ -79,12 +79,16 @@ def _form_problems(process_key: str, forms: dict[str, Any]) -> list[Problem]:
     for element_id, schema in forms.items():
         where = f"forms/{process_key}/{element_id}.json"
         if not isinstance(schema, dict):
-            problems.append(Problem(message="a form must be a JSON object", file=where, element_id=element_id))
+            problems.append(
+                Problem(message="a form must be a JSON object", file=where, element_id=element_id)
+            )
             continue
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as err:
-            problems.append(Problem(message=f"invalid JSON Schema: {err.message}", file=where, element_id=element_id))
+            problems.append(
+                Problem(message=f"invalid JSON Schema: {err.message}", file=where, element_id=element_id)
+            )
     return problems
 
 
@@ -135,7 +139,9 @@ def _model(
             sources[called.name] = called.text
 
     stages = {}
-    for element in process.iter(conventions._q("subProcess"), conventions._q("callActivity"), conventions._q("lane")):
+    for element in process.iter(
+        conventions._q("subProcess"), conventions._q("callActivity"), conventions._q("lane")
+    ):
         stage = conventions.properties(element).get("stage")
         if stage:
             stages[element.get("id")] = stage

@@ -91,11 +91,18 @@ class Runner:
             workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self._script_engine())
             start = workflow.task_tree
             start.data.update(copy.deepcopy(variables))
-            trigger = EventDraft("instance_started", data={"variables": copy.deepcopy(variables)}, actor=actor)
+            trigger = EventDraft(
+                "instance_started", data={"variables": copy.deepcopy(variables)}, actor=actor
+            )
             return self._advance(workflow, trigger, {})
 
     def complete(
-        self, state: dict[str, Any], task_id: str, data: dict[str, Any], actor: str, now: datetime | None = None
+        self,
+        state: dict[str, Any],
+        task_id: str,
+        data: dict[str, Any],
+        actor: str,
+        now: datetime | None = None,
     ) -> Outcome:
         with clock.at(now):
             workflow = self._load(state)
@@ -134,7 +141,12 @@ class Runner:
             return self._advance(workflow, trigger, before)
 
     def deliver(
-        self, state: dict[str, Any], name: str, payload: dict[str, Any], actor: str | None, now: datetime | None = None
+        self,
+        state: dict[str, Any],
+        name: str,
+        payload: dict[str, Any],
+        actor: str | None,
+        now: datetime | None = None,
     ) -> Outcome:
         with clock.at(now):
             workflow = self._load(state)
@@ -252,10 +264,16 @@ class Runner:
         if error is not None:
             events.append(error)
         elif after.status == "completed":
-            events.append(EventDraft("instance_completed", activity_id=after.end_state, data={"end_state": after.end_state}))
+            events.append(
+                EventDraft(
+                    "instance_completed", activity_id=after.end_state, data={"end_state": after.end_state}
+                )
+            )
         return Outcome(dump(workflow), after, events)
 
-    def _error_event(self, err: Exception, saved: dict[UUID, dict[str, Any]], workflow: BpmnWorkflow) -> EventDraft:
+    def _error_event(
+        self, err: Exception, saved: dict[UUID, dict[str, Any]], workflow: BpmnWorkflow
+    ) -> EventDraft:
         task = getattr(err, "task", None)
         for task_id, data in saved.items():  # undo what the failing element did to its data
             failed = workflow.get_task_from_id(task_id)

@@ -47,7 +47,9 @@ class ProcessModel:
     start_role: str | None = None  # the role of the start event's lane: who may start an instance
     user_tasks: dict[str, UserTaskModel] = field(default_factory=dict)
     timers: dict[str, TimerModel] = field(default_factory=dict)
-    stages: dict[str, str] = field(default_factory=dict)  # element id (subprocess, call activity, lane) -> stage
+    stages: dict[str, str] = field(
+        default_factory=dict
+    )  # element id (subprocess, call activity, lane) -> stage
     lanes: dict[str, str] = field(default_factory=dict)  # flow node id -> lane id
     names: dict[str, str] = field(default_factory=dict)  # element id -> human name
     end_events: list[str] = field(default_factory=list)

@@ -134,7 +134,9 @@ def _stage(model: ProcessModel, workflow: BpmnWorkflow, task: Task) -> str | Non
     return None
 
 
-def snapshot(model: ProcessModel, workflow: BpmnWorkflow, *, cancelled: bool = False, error: bool = False) -> Snapshot:
+def snapshot(
+    model: ProcessModel, workflow: BpmnWorkflow, *, cancelled: bool = False, error: bool = False
+) -> Snapshot:
     tasks = all_tasks(workflow)
     data = variables(workflow)
     open_tasks = []

@@ -81,6 +81,10 @@ def register_error_handlers(app) -> None:
         if isinstance(err, HTTPException):
             return app.extensions["advocacy_flow.api"].handle_http_exception(err)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        body = {"type": "about:blank", "title": "Internal Server Error", "status": 500,
-                "detail": "the service failed; the error was logged"}
+        body = {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": "the service failed; the error was logged",
+        }
         return problem_response(body, 500)

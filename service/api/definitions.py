@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from .. import definitions as use
 from ..permissions import require_role
 from ..problems import Invalid, Unsupported
-from ..schemas import DefinitionList, DefinitionQuery, DeployResponse, Page
 from ..schemas import Definition as DefinitionSchema
+from ..schemas import DefinitionList, DefinitionQuery, DeployResponse, Page
 from .common import actor, db
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1", description="Process definitions")
@@ -24,13 +24,17 @@ def _upload() -> tuple[list[tuple[str, bytes]], dict[str, dict]]:
         return [("upload.bpmn", request.get_data(cache=False))], {}
     if mimetype == "multipart/form-data":
         files, forms = [], {}
-        for storage in request.files.getlist("file") + [f for k, f in request.files.items(multi=True) if k != "file"]:
+        for storage in request.files.getlist("file") + [
+            f for k, f in request.files.items(multi=True) if k != "file"
+        ]:
             name = storage.filename or "upload.bpmn"
             content = storage.read()
             if name.lower().endswith(".json"):
                 process, _, element = name.rsplit(".", 1)[0].rpartition("/")
                 if not process or not element:
-                    raise Invalid("bad form name", errors={name: ["name forms '<process>/<element id>.json'"]})
+                    raise Invalid(
+                        "bad form name", errors={name: ["name forms '<process>/<element id>.json'"]}
+                    )
                 try:
                     forms.setdefault(process, {})[element] = json.loads(content)
                 except (ValueError, UnicodeDecodeError) as err:
@@ -45,9 +49,21 @@ def _upload() -> tuple[list[tuple[str, bytes]], dict[str, dict]]:
 
 @blp.route("/process-definitions", methods=["POST"])
 @blp.response(201, DeployResponse)
-@blp.doc(requestBody={"content": {"application/xml": {"schema": {"type": "string"}},
-                                  "multipart/form-data": {"schema": {"type": "object", "properties": {
-                                      "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}})
+@blp.doc(
+    requestBody={
+        "content": {
+            "application/xml": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                    },
+                }
+            },
+        }
+    }
+)
 def deploy():
     who = actor()
     require_role(who, "admin")

@@ -15,7 +15,12 @@ from service.config import ROOT
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "ADVOCACY_FLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+        [sys.executable, "-m", "service.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
     )
 
 
@@ -30,8 +35,11 @@ def test_deploy_is_versioned_by_content(tmp_path):
 
 def test_deploy_refuses_a_broken_diagram_and_names_the_element(tmp_path):
     broken = tmp_path / "broken.bpmn"
-    broken.write_text((ROOT / "bpmn" / "example_callback.bpmn").read_text().replace(
-        'target_hours = 4 if priority == "high" else 24', "import os"))
+    broken.write_text(
+        (ROOT / "bpmn" / "example_callback.bpmn")
+        .read_text()
+        .replace('target_hours = 4 if priority == "high" else 24', "import os")
+    )
     result = _cli(tmp_path, "deploy", str(broken))
     assert result.returncode == 1
     assert "set_target" in result.stderr

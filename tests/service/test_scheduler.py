@@ -27,8 +27,11 @@ WAIT = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def _deploy(service) -> None:
-    r = service.client.post("/api/v1/process-definitions", data=WAIT, headers={
-        **service.headers("admin1"), "Content-Type": "application/xml"})
+    r = service.client.post(
+        "/api/v1/process-definitions",
+        data=WAIT,
+        headers={**service.headers("admin1"), "Content-Type": "application/xml"},
+    )
     assert r.status_code == 201, r.get_json()
 
 
@@ -46,7 +49,9 @@ def _wait_for(predicate, seconds: float = 6.0) -> bool:
 
 
 def _deadline(service, instance_id: str) -> Deadline:
-    return service.db.read(lambda s: s.scalars(select(Deadline).where(Deadline.instance_id == instance_id)).one())
+    return service.db.read(
+        lambda s: s.scalars(select(Deadline).where(Deadline.instance_id == instance_id)).one()
+    )
 
 
 def _status(service, instance_id: str) -> str:

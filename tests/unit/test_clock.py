@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from SpiffWorkflow.bpmn.specs.event_definitions import timer
@@ -11,16 +11,16 @@ from workflows import clock
 
 
 def test_wall_clock_outside_a_fixed_block():
-    before = datetime.now(timezone.utc)
-    assert before <= clock.now() <= datetime.now(timezone.utc)
+    before = datetime.now(UTC)
+    assert before <= clock.now() <= datetime.now(UTC)
 
 
 def test_fixed_moment_is_what_spiffworkflow_timers_read():
-    moment = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     with clock.at(moment):
         assert clock.now() == moment
-        assert timer.datetime.now(timezone.utc) == moment
-    assert timer.datetime.now(timezone.utc) != moment
+        assert timer.datetime.now(UTC) == moment
+    assert timer.datetime.now(UTC) != moment
 
 
 def test_naive_moment_refused():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from workflows.engine import NoWaitingEvent, Runner, TaskNotOpen
 from workflows.history import chain, verify
 from workflows.model import DeploymentInvalid
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,9 @@ def test_timer_fired_interrupts_the_task(model):
     assert [t.activity_id for t in fired.snapshot.open_tasks] == ["review_missed"]
     assert _types(fired) == ["timer_fired", "task_cancelled", "task_ready"]
     assert fired.events[0].data["due_at"] == (T0 + timedelta(hours=4)).isoformat()
-    done = runner.complete(fired.state, fired.snapshot.open_tasks[0].task_id, {"miss_reason": "ill"}, "manager1", T0)
+    done = runner.complete(
+        fired.state, fired.snapshot.open_tasks[0].task_id, {"miss_reason": "ill"}, "manager1", T0
+    )
     assert done.snapshot.status == "completed"
     assert done.snapshot.end_state == "missed"
 
@@ -68,7 +70,9 @@ def test_message_path_and_completed_task_is_not_open(model):
     runner = Runner(model)
     out = runner.start({"caller_ref": "R-1", "priority": "high"}, "manager1", T0)
     task_id = out.snapshot.open_tasks[0].task_id
-    called = runner.complete(out.state, task_id, {"called_at": T0.isoformat(), "documents_needed": True}, "m", T0)
+    called = runner.complete(
+        out.state, task_id, {"called_at": T0.isoformat(), "documents_needed": True}, "m", T0
+    )
     assert called.snapshot.status == "waiting"
     assert called.snapshot.messages == ["documents_received"]
     assert called.snapshot.timers == []
@@ -86,13 +90,28 @@ def test_events_of_a_whole_run_chain(model):
     runner = Runner(model)
     out = runner.start({"caller_ref": "R-1", "priority": "high"}, "m", T0)
     drafts = list(out.events)
-    out = runner.complete(out.state, out.snapshot.open_tasks[0].task_id,
-                          {"called_at": T0.isoformat(), "documents_needed": False}, "m", T0)
+    out = runner.complete(
+        out.state,
+        out.snapshot.open_tasks[0].task_id,
+        {"called_at": T0.isoformat(), "documents_needed": False},
+        "m",
+        T0,
+    )
     drafts += out.events
     events = chain(
-        ({"at": T0.isoformat(), "type": d.type, "actor": d.actor, "activity_id": d.activity_id,
-          "task_id": d.task_id, "data": d.data} for d in drafts),
-        last_seq=0, last_hash=None,
+        (
+            {
+                "at": T0.isoformat(),
+                "type": d.type,
+                "actor": d.actor,
+                "activity_id": d.activity_id,
+                "task_id": d.task_id,
+                "data": d.data,
+            }
+            for d in drafts
+        ),
+        last_seq=0,
+        last_hash=None,
     )
     assert verify(events) is None
     assert events[-1]["type"] == "instance_completed"
@@ -144,9 +163,12 @@ def test_unsafe_or_foreign_files_are_refused(content):
 
 
 def test_script_error_keeps_the_state_before_the_failing_step():
-    xml = BROKEN.replace("().__class__.__bases__[0].__subclasses__()", "1 / 0").replace(
-        "__import__('os')", "True").replace('name="Nobody\'s task"', 'name="Task" camunda:candidateGroups="manager"'
-    ).replace('xmlns:xsi=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi=')
+    xml = (
+        BROKEN.replace("().__class__.__bases__[0].__subclasses__()", "1 / 0")
+        .replace("__import__('os')", "True")
+        .replace('name="Nobody\'s task"', 'name="Task" camunda:candidateGroups="manager"')
+        .replace("xmlns:xsi=", 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi=')
+    )
     (model,) = compile_deployment([("div.bpmn", xml)])
     out = Runner(model).start({"kept": 1}, "m", T0)
     assert out.snapshot.status == "error"

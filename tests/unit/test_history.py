@@ -12,16 +12,26 @@ from workflows.history import GENESIS, chain, verify
 
 def _drafts(n: int) -> list[dict]:
     return [
-        {"at": f"2026-01-05T09:00:0{i}+00:00", "type": "task_ready", "actor": None, "activity_id": f"a{i}",
-         "task_id": None, "data": {"n": i, "text": "café"}}
+        {
+            "at": f"2026-01-05T09:00:0{i}+00:00",
+            "type": "task_ready",
+            "actor": None,
+            "activity_id": f"a{i}",
+            "task_id": None,
+            "data": {"n": i, "text": "café"},
+        }
         for i in range(n)
     ]
 
 
 def _api_hash(event: dict) -> str:
     """The few lines API.md gives, written out independently of the module under test."""
-    fields = {k: event[k] for k in ("seq", "at", "type", "actor", "activity_id", "task_id", "data", "prev_hash")}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+    fields = {
+        k: event[k] for k in ("seq", "at", "type", "actor", "activity_id", "task_id", "data", "prev_hash")
+    }
+    return hashlib.sha256(
+        json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    ).hexdigest()
 
 
 def test_chain_numbers_from_one_and_links_hashes():
