@@ -43,6 +43,12 @@ def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
     settings = Settings.from_env()
     database = _database(settings)
 
+    # One worker: the scheduler runs inside it, so new deadlines are scheduled the moment they are
+    # committed. Several workers: it runs once, in the gunicorn master, and picks up new deadlines
+    # with its sync job.
+    in_worker = not no_scheduler and workers == 1
+    in_master = not no_scheduler and workers > 1
+
     class Service(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
@@ -51,13 +57,15 @@ def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", "-")
-            if not no_scheduler:
+            if in_master:
                 self.cfg.set("when_ready", lambda _server: _start_scheduler(database))
 
         def load(self):
             from .app import create_app
 
-            return create_app(settings, start_scheduler=False)
+            app = create_app(settings, start_scheduler=in_worker)
+            app.config["SCHEDULER_IN_MASTER"] = in_master
+            return app
 
     click.echo(
         f"Advocacy Flow on http://{host}:{port}/api/v1 ({workers} worker(s), database {_safe(settings)})"

@@ -25,7 +25,9 @@ def health():
     return {
         "status": "ok" if database == "ok" else "degraded",
         "database": database,
-        "scheduler": "running" if scheduler is not None and scheduler.running else "stopped",
+        "scheduler": "running"
+        if (scheduler is not None and scheduler.running) or current_app.config.get("SCHEDULER_IN_MASTER")
+        else "stopped",
     }
 
 
