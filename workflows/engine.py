@@ -211,7 +211,8 @@ class Runner:
 
     def _advance(self, workflow: BpmnWorkflow, trigger: EventDraft, before: dict[str, Any]) -> Outcome:
         """Run engine steps after ``trigger`` and describe what changed."""
-        open_before = {t.task_id for t in snapshot(self.model, workflow).open_tasks} - {trigger.task_id}
+        prior = snapshot(self.model, workflow)
+        open_before = {t.task_id for t in prior.open_tasks} - {trigger.task_id}
         completed: list[str] = []
         fired: list[EventDraft] = []
         saved: dict[UUID, dict[str, Any]] = {}
@@ -244,6 +245,8 @@ class Runner:
             completed.insert(0, trigger.activity_id)
         after = snapshot(self.model, workflow, error=error is not None)
         trigger.data.update(_diff(before, after.variables))
+        if after.stage != prior.stage or trigger.type == "instance_started":
+            trigger.data["stage"] = after.stage
         if completed:
             trigger.data["completed"] = [c for c in completed if c]
         events = [trigger, *fired]

@@ -1,4 +1,4 @@
-"""Process instances: start, list, read, cancel, history."""
+"""Process instances: start, list, read, cancel (history, replay and diagram: audit.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from .. import instances as use
 from .. import queries
-from ..schemas import CancelRequest, History, InstanceList, InstanceOut, InstanceQuery, StartRequest
+from ..schemas import CancelRequest, InstanceList, InstanceOut, InstanceQuery, StartRequest
 from .common import actor, db
 
 blp = Blueprint("instances", __name__, url_prefix="/api/v1", description="Process instances")
@@ -60,9 +60,3 @@ def cancel(body, instance_id):
         return queries.instance_view(session, who, instance_id)
 
     return db().run(run)
-
-
-@blp.route("/process-instances/<string:instance_id>/history")
-@blp.response(200, History)
-def history(instance_id):
-    return {"items": db().read(queries.history, actor(), instance_id)}
