@@ -21,7 +21,7 @@ from workflows.model import ProcessModel
 
 from . import persist, slas
 from .definitions import get_definition, model_of
-from .models import Deadline, ProcessDefinition, ProcessInstance, Task
+from .models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
 from .permissions import Actor, check_can_work, require_role
 from .problems import Conflict, Forbidden, Invalid, NotFound
 
@@ -98,6 +98,9 @@ def start_instance(
         errors = form_errors(model.forms[model.start_event], variables)
         if errors:
             raise Invalid("the start variables do not match the start form", errors=errors)
+    sla_key = variables.get("sla_key")
+    if sla_key is not None and (not isinstance(sla_key, str) or session.get(Sla, sla_key) is None):
+        raise Invalid("unknown SLA", errors={"sla_key": [f"no SLA '{sla_key}'"]})
     variables = dict(variables)
     if "received_at" in (model.forms.get(model.start_event or "", {}).get("properties") or {}):
         variables.setdefault("received_at", now.isoformat())

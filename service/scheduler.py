@@ -6,7 +6,8 @@ scheduled, overdue ones to run at once.  A deadline is claimed with a row lock
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and a lease, so with several
 enforcers on one database each deadline fires exactly once.  Deadlines created
 by other processes (web workers without a scheduler) are picked up by a sync
-job that looks for pending rows this enforcer has not scheduled yet.
+job that looks for pending rows this enforcer has not scheduled yet (and re-arms
+deadlines whose claimer died, once their lease has run out).
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ LEASE = timedelta(seconds=60)
 SYNC_SECONDS = 2
 
 
-def _claim(session: Session, deadline_id: int, now: datetime) -> Deadline | None:
+def claim(session: Session, deadline_id: int, now: datetime | None = None) -> datetime | None:
+    """Take a lease on a due, pending deadline nobody holds; returns the lease, or None.
+
+    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: of several enforcers racing for one row, one
+    gets it and the others pass by.  A claimer that dies before firing loses nothing: its
+    lease runs out and the next enforcer to look claims the deadline again.
+    """
+    now = now or datetime.now(UTC)
     query = select(Deadline).where(
         Deadline.id == deadline_id,
         Deadline.status == "pending",
@@ -36,15 +44,29 @@ def _claim(session: Session, deadline_id: int, now: datetime) -> Deadline | None
     )
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).first()
-
-
-def fire(session: Session, deadline_id: int, now: datetime | None = None) -> bool:
-    """Fire one deadline if it is still pending and due; True if it fired."""
-    now = now or datetime.now(UTC)
-    deadline = _claim(session, deadline_id, now)
+    deadline = session.scalars(query).first()
     if deadline is None or deadline.due_at is None or deadline.due_at > now:
+        return None
+    deadline.lease_until = now + LEASE
+    return deadline.lease_until
+
+
+def fire(
+    session: Session, deadline_id: int, now: datetime | None = None, lease: datetime | None = None
+) -> bool:
+    """Fire one deadline if it is still pending and due (and, given a lease, still ours). True if it fired."""
+    now = now or datetime.now(UTC)
+    if lease is None:
+        lease = claim(session, deadline_id, now)
+        if lease is None:
+            return False
+    query = select(Deadline).where(Deadline.id == deadline_id)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    deadline = session.scalars(query).first()
+    if deadline is None or deadline.status != "pending" or deadline.lease_until != lease:
         return False
+    deadline.lease_until = None
     return instances.fire_deadline(session, deadline, now) is not None
 
 

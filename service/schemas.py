@@ -186,3 +186,43 @@ class MessageRequest(Strict):
 
 class MessageResponse(Schema):
     delivered_to = fields.List(fields.String())
+
+
+class SlaBody(Strict):
+    provider = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    commissioner = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    targets = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")),
+        values=fields.String(validate=validate.Length(min=2, max=64)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    urgent = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")),
+        values=fields.String(validate=validate.Length(min=2, max=64)),
+        load_default=dict,
+    )
+    calendar = fields.String(load_default="working_days", validate=validate.OneOf(["working_days", "clock"]))
+    breach_threshold = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100000))
+
+
+class SlaCreate(SlaBody):
+    key = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"))
+
+
+class SlaOut(Schema):
+    key = fields.String()
+    provider = fields.String()
+    commissioner = fields.String()
+    targets = fields.Dict()
+    urgent = fields.Dict()
+    calendar = fields.String()
+    breach_threshold = fields.Integer()
+    is_default = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class SlaList(Schema):
+    items = fields.List(fields.Nested(SlaOut))
+    total = fields.Integer()

@@ -59,3 +59,61 @@ def sla_due_function(session: Session):
         return due(sla, milestone, start, context.get("urgency")).isoformat()
 
     return sla_due
+
+
+MILESTONE_NAME = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+def validate_record(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Per-field problems with an SLA record's targets (durations must fit its calendar)."""
+    errors: dict[str, list[str]] = {}
+    calendar = data.get("calendar", "working_days")
+    for field in ("targets", "urgent"):
+        for milestone, target in (data.get(field) or {}).items():
+            try:
+                add_duration("2026-01-05T09:00:00+00:00", target, calendar)
+            except (ValueError, TypeError) as err:
+                errors.setdefault(f"{field}.{milestone}", []).append(str(err))
+    for milestone in data.get("urgent") or {}:
+        if milestone not in (data.get("targets") or {}):
+            errors.setdefault(f"urgent.{milestone}", []).append(
+                "an urgent override needs a target of that name"
+            )
+    return errors
+
+
+def list_slas(session: Session) -> list[Sla]:
+    return list(session.scalars(select(Sla).order_by(Sla.key)))
+
+
+def get_sla(session: Session, key: str) -> Sla:
+    from .problems import NotFound
+
+    sla = session.get(Sla, key)
+    if sla is None:
+        raise NotFound(f"no SLA '{key}'")
+    return sla
+
+
+def save_sla(session: Session, key: str, data: dict[str, Any], *, create: bool) -> Sla:
+    from .problems import Conflict, Invalid
+
+    errors = validate_record(data)
+    if errors:
+        raise Invalid("the SLA targets are not valid", errors=errors)
+    now = datetime.now(UTC)
+    sla = session.get(Sla, key)
+    if create and sla is not None:
+        raise Conflict(f"SLA '{key}' already exists")
+    if sla is None:
+        sla = Sla(key=key, created_at=now, is_default=False)
+        session.add(sla)
+    sla.provider = data["provider"]
+    sla.commissioner = data["commissioner"]
+    sla.targets = dict(data["targets"])
+    sla.urgent = dict(data.get("urgent") or {})
+    sla.calendar = data.get("calendar", "working_days")
+    sla.breach_threshold = data.get("breach_threshold", 0)
+    sla.updated_at = now
+    session.flush()
+    return sla

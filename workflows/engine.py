@@ -16,12 +16,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions import (
+    CycleTimerEventDefinition,
+    MessageEventDefinition,
+    MultipleEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -32,7 +36,7 @@ from . import clock
 from .deployment import specs_for
 from .expressions import make_script_engine
 from .model import ProcessModel
-from .state import Snapshot, bpmn_id, due_at, dump, load, snapshot
+from .state import Snapshot, bpmn_id, due_at, dump, load, messages_of, snapshot, timer_of
 
 
 class TaskNotOpen(LookupError):
@@ -124,17 +128,23 @@ class Runner:
         with clock.at(now) as moment:
             workflow = self._load(state)
             task = workflow.event_manager.tasks.get(UUID(task_id))
-            if task is None or not isinstance(task.task_spec.event_definition, TimerEventDefinition):
+            found = timer_of(task) if task is not None else None
+            if found is None:
                 raise NoWaitingEvent(f"no waiting timer {task_id}")
+            definition, element = found
             before = self._variables(workflow)
             due = snapshot_due(task)
-            task._set_internal_data(event_fired=True)
-            if "event_value" in task.internal_data and isinstance(task.internal_data["event_value"], dict):
-                task.internal_data["event_value"]["next"] = moment.isoformat()  # a cycle timer's next tick
-            task.task_spec._update(task)
+            if isinstance(definition, CycleTimerEventDefinition):
+                # A cycle ticks when the clock passes its next moment, then waits for the next one.
+                tick = max(moment, (due_at(task) or moment) + timedelta(microseconds=1))
+                with clock.at(tick):
+                    task.task_spec._update(task)
+            else:
+                task._set_internal_data(event_fired=True)
+                task.task_spec._update(task)
             trigger = EventDraft(
                 "timer_fired",
-                activity_id=bpmn_id(task),
+                activity_id=element,
                 task_id=task_id,
                 data={"due_at": due, "fired_at": moment.isoformat()},
             )
@@ -150,16 +160,17 @@ class Runner:
     ) -> Outcome:
         with clock.at(now):
             workflow = self._load(state)
-            waiting = [
-                t
-                for t in workflow.event_manager.tasks.values()
-                if isinstance(t.task_spec.event_definition, MessageEventDefinition)
-                and t.task_spec.event_definition.name == name
-            ]
+            waiting = [t for t in workflow.event_manager.tasks.values() if name in messages_of(t)]
             if not waiting:
                 raise NoWaitingEvent(f"not waiting for message '{name}'")
             before = self._variables(workflow)
             definition = waiting[0].task_spec.event_definition
+            if isinstance(definition, MultipleEventDefinition):  # an event-based gateway
+                definition = next(
+                    d
+                    for d in definition.event_definitions
+                    if isinstance(d, MessageEventDefinition) and d.name == name
+                )
             workflow.catch(BpmnEvent(definition, payload=copy.deepcopy(payload)))
             trigger = EventDraft(
                 "message_received",
@@ -220,7 +231,11 @@ class Runner:
         def will_run(task: Task) -> None:
             saved[task.id] = copy.deepcopy(task.data)
             definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, TimerEventDefinition) and str(task.id) != trigger.task_id:
+            firing = isinstance(definition, TimerEventDefinition) and not isinstance(
+                definition,
+                CycleTimerEventDefinition,  # a cycle ticks through new branches, not by running
+            )
+            if firing and str(task.id) != trigger.task_id:
                 fired.append(
                     EventDraft(
                         "timer_fired",

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions import CycleTimerEventDefinition, MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions import (
+    CycleTimerEventDefinition,
+    MessageEventDefinition,
+    MultipleEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
@@ -93,15 +97,45 @@ def _resolve_assignee(expression: str | None, data: dict[str, Any]) -> str | Non
     return expression
 
 
+def timer_of(task: Task) -> tuple[TimerEventDefinition, str] | None:
+    """The timer a waiting task waits for, with the element it belongs to.
+
+    An event-based gateway waits for the events of the catch events after it: its timer is
+    reported as the timer catch event's element.
+    """
+    definition = task.task_spec.event_definition
+    if isinstance(definition, TimerEventDefinition):
+        return definition, bpmn_id(task) or ""
+    if isinstance(definition, MultipleEventDefinition):
+        for index, inner in enumerate(definition.event_definitions):
+            if isinstance(inner, TimerEventDefinition):
+                outputs = task.task_spec.outputs
+                element = getattr(outputs[index], "bpmn_id", None) if index < len(outputs) else None
+                return inner, element or bpmn_id(task) or ""
+    return None
+
+
+def messages_of(task: Task) -> list[str]:
+    definition = task.task_spec.event_definition
+    inner = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    return [d.name for d in inner if isinstance(d, MessageEventDefinition)]
+
+
 def due_at(task: Task) -> datetime | None:
     """When a waiting timer is due, as the engine computed it."""
-    definition = task.task_spec.event_definition
+    found = timer_of(task)
+    if found is None:
+        return None
+    definition = found[0]
     value = definition.details(task).value
     if value is None:
         return None
     if isinstance(definition, CycleTimerEventDefinition):
         value = value["next"] if isinstance(value, dict) else value
-    return TimerEventDefinition.get_datetime(value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    moment = TimerEventDefinition.get_datetime(value)
+    return datetime.fromtimestamp(moment.timestamp(), UTC)  # a plain datetime, not the engine clock's
 
 
 def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -156,20 +190,20 @@ def snapshot(
             )
     timers, messages = [], []
     for task in workflow.event_manager.tasks.values():
-        definition = task.task_spec.event_definition
-        if isinstance(definition, TimerEventDefinition):
-            meta = model.timers.get(bpmn_id(task) or "")
+        found = timer_of(task)
+        if found is not None:
+            element = found[1]
+            meta = model.timers.get(element)
             timers.append(
                 PendingTimer(
                     task_id=str(task.id),
-                    activity_id=bpmn_id(task) or "",
-                    name=meta.name if meta else (task.task_spec.bpmn_name or ""),
+                    activity_id=element,
+                    name=meta.name if meta else element,
                     due_at=due_at(task),
                     sla_milestone=meta.sla_milestone if meta else None,
                 )
             )
-        elif isinstance(definition, MessageEventDefinition):
-            messages.append(definition.name)
+        messages.extend(messages_of(task))
     end_state = None
     if cancelled:
         status = "cancelled"
