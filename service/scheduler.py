@@ -13,6 +13,7 @@ deadlines whose claimer died, once their lease has run out).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -25,11 +26,14 @@ from .models import Deadline
 from .uow import Database
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
+# How long a claim holds a deadline; a claimer that dies loses it after this.
+LEASE = timedelta(seconds=float(os.environ.get("ADVOCACY_FLOW_DEADLINE_LEASE_SECONDS", "60")))
 SYNC_SECONDS = 2
 
 
-def claim(session: Session, deadline_id: int, now: datetime | None = None) -> datetime | None:
+def claim(
+    session: Session, deadline_id: int, now: datetime | None = None, lease_for: timedelta = LEASE
+) -> datetime | None:
     """Take a lease on a due, pending deadline nobody holds; returns the lease, or None.
 
     ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: of several enforcers racing for one row, one
@@ -47,7 +51,7 @@ def claim(session: Session, deadline_id: int, now: datetime | None = None) -> da
     deadline = session.scalars(query).first()
     if deadline is None or deadline.due_at is None or deadline.due_at > now:
         return None
-    deadline.lease_until = now + LEASE
+    deadline.lease_until = now + lease_for
     return deadline.lease_until
 
 
