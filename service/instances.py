@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.calendar import service_timezone
 from workflows.engine import EventDraft, NoWaitingEvent, Outcome, Runner, TaskNotOpen
 from workflows.model import ProcessModel
 
@@ -58,6 +59,13 @@ def _store(
 ) -> ProcessInstance:
     changed = persist.apply(session, instance, model, outcome, now)
     session.info.setdefault("deadlines_changed", []).extend(d.id for d in changed)
+    # A missed SLA milestone escalates however its timer fired: by the scheduler, or by the
+    # engine itself during another step taken after the due moment.
+    for event in outcome.events:
+        timer = model.timers.get(event.activity_id or "") if event.type == "timer_fired" else None
+        if timer is not None and timer.sla_milestone:
+            due = event.data.get("due_at")
+            _escalate(session, instance, timer.sla_milestone, datetime.fromisoformat(due) if due else None, now)
     return instance
 
 
@@ -235,17 +243,14 @@ def fire_deadline(
     except NoWaitingEvent:
         deadline.status = "cancelled"
         return None
-    milestone, due_at = deadline.milestone, deadline.due_at
-    _store(session, instance, model, outcome, now)
-    if milestone:
-        _escalate(session, instance, milestone, due_at, now)
-    return instance
+    return _store(session, instance, model, outcome, now)
 
 
 def _quarter_start(moment: datetime) -> datetime:
-    return moment.replace(
-        month=3 * ((moment.month - 1) // 3) + 1, day=1, hour=0, minute=0, second=0, microsecond=0
-    )
+    """The start of the quarter ``moment`` falls in, in the service time zone, as UTC."""
+    local = moment.astimezone(service_timezone())
+    first = local.replace(month=3 * ((local.month - 1) // 3) + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return first.replace(tzinfo=None).replace(tzinfo=service_timezone()).astimezone(UTC)
 
 
 def _escalate(
@@ -253,12 +258,12 @@ def _escalate(
 ) -> None:
     """A missed SLA milestone: record the breach and start an ``sla_escalation`` instance for it."""
     sla = slas.find(session, (instance.variables or {}).get("sla_key"))
-    fired = session.execute(
-        select(ProcessInstance.variables)
-        .join(Deadline, Deadline.instance_id == ProcessInstance.id)
-        .where(Deadline.kind == "sla", Deadline.status == "fired", Deadline.fired_at >= _quarter_start(now))
-    ).scalars()
-    breaches = sum(1 for v in fired if ((v or {}).get("sla_key") or sla.key) in (sla.key, None))
+    earlier = session.scalars(
+        select(ProcessInstance.variables).where(
+            ProcessInstance.process_key == "sla_escalation", ProcessInstance.started_at >= _quarter_start(now)
+        )
+    )
+    breaches = 1 + sum(1 for v in earlier if (v or {}).get("sla_key") == sla.key)
     breach = {
         "sla_key": sla.key,
         "milestone": milestone,

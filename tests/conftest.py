@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from service import auth, migrate, slas
 from service.app import create_app
 from service.config import ROOT, Settings
+from service.db import make_engine, make_session_factory
 from service.definitions import read_directory
 from service.permissions import Actor
+from service.uow import Database
 
 PG_URL = os.environ.get("ADVOCACY_FLOW_TEST_POSTGRES_URL")
 PG_REQUIRED = os.environ.get("ADVOCACY_FLOW_REQUIRE_POSTGRES") == "1"
@@ -37,16 +40,6 @@ ROLES = {
     "auditor1": "auditor",
 }
 PASSWORD = "correct-horse-battery"
-TABLES = (
-    "history_events",
-    "deadlines",
-    "tasks",
-    "process_instances",
-    "process_definitions",
-    "api_tokens",
-    "users",
-    "slas",
-)
 
 
 def _postgres_url() -> str:
@@ -81,16 +74,25 @@ def pg_schema_url() -> Iterator[str]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated SQLite file; each test gets a copy (migrating every time is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        migrate.upgrade(url)
-        return url
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_schema_url")
     engine = create_engine(url)
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
 
@@ -136,24 +138,38 @@ class Service:
         return Actor(user, ROLES[user])
 
 
+@pytest.fixture(scope="session")
+def app(sqlite_template):
+    """One Flask app for the session; each test points it at its own database."""
+    settings = Settings(database_url=f"sqlite:///{sqlite_template}", secret_key="test", scheduler=False)
+    application = create_app(settings, start_scheduler=False)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """A real Argon2 hash of PASSWORD, computed once (hashing is deliberately slow)."""
+    return auth.hash_password(PASSWORD)
+
+
 @pytest.fixture
-def service(database_url) -> Iterator[Service]:
-    settings = Settings(database_url=database_url, secret_key="test", scheduler=False)
-    app = create_app(settings, start_scheduler=False)
-    app.config["TESTING"] = True
-    database = app.extensions["advocacy_flow.db"]
+def service(app, database_url, password_hash) -> Iterator[Service]:
+    engine = make_engine(database_url)
+    database = Database(engine, make_session_factory(engine))
+    app.extensions["advocacy_flow.db"] = database
 
     def users(session):
         slas.ensure_default(session)
         tokens = {}
         for name, role in ROLES.items():
-            user, _ = auth.create_user(session, name, role, PASSWORD)
+            user, _ = auth.create_user(session, name, role, PASSWORD, password_hash=password_hash)
             tokens[name] = auth.issue_token(session, user, 1)[0]
         return tokens
 
     tokens = database.run(users)
     yield Service(app, app.test_client(), tokens)
-    database.engine.dispose()
+    engine.dispose()
 
 
 @pytest.fixture
