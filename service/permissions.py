@@ -1,21 +1,42 @@
 """Who may see and do what (DOMAIN.md, "People and roles").
 
-Every rule is a small function of the user and the row, so the API and the
-tests ask the same question the same way.
+Two layers ask the same questions the same way:
+
+* ``ROUTES``: for every endpoint of the API, which roles may call it at all.
+  ``service.security`` enforces it before any view runs (401 without a valid
+  token, 403 for a role that may not call the endpoint), so a read-only role
+  is refused every write whatever the body says.
+* row rules (``instance_filter``, ``can_see_task``...): which instances and
+  tasks a caller may know exist.  A row the caller may not see answers 404,
+  exactly as if it did not exist.
+
+| role | instances it may see | content (variables, history) |
+|---|---|---|
+| admin | all, to cancel them | none: variables ``{}``, history 403 |
+| commissioner | ``commissioning_cycle`` and ``sla_escalation`` only | of those |
+| manager | every process but the commissioner's own ``commissioning_cycle`` | all |
+| advocate | those where a task is (or was) assigned to them | of those |
+| auditor | all | all, read-only |
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import exists, false, select, true
 from sqlalchemy.sql import ColumnElement
 
 from .models import ProcessInstance, Task
 from .problems import Forbidden, NotFound
 
+ROLES = ("admin", "commissioner", "manager", "advocate", "auditor")
 # Processes whose content a commissioner may see: they hold no person's case.
 COMMISSIONER_PROCESSES = ("commissioning_cycle", "sla_escalation")
+# The commissioner's own processes that the provider's managers may not see (they bid for the contract).
+COMMISSIONER_ONLY_PROCESSES = ("commissioning_cycle",)
+# Roles that see every instance's content (the admin sees rows, not content).
+_SEE_ALL = ("auditor", "admin")
 
 
 @dataclass(frozen=True)
@@ -29,10 +50,79 @@ def require_role(actor: Actor, *roles: str) -> None:
         raise Forbidden(f"the {actor.role} role may not do this")
 
 
+# -- endpoints -----------------------------------------------------------------------------
+
+PUBLIC = frozenset({"anyone"})
+ANY_ROLE = frozenset(ROLES)
+_CASEWORK = frozenset({"commissioner", "manager", "advocate"})  # roles that start, claim, complete, message
+_READERS = frozenset({"commissioner", "manager", "advocate", "auditor"})  # roles that read case content
+
+# (method, path below /api/v1 with each path parameter as '*') -> the roles that may call it.
+ROUTES: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/health"): PUBLIC,
+    ("POST", "/auth/token"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("POST", "/auth/revoke"): ANY_ROLE,
+    ("GET", "/users"): frozenset({"admin"}),
+    ("POST", "/users"): frozenset({"admin"}),
+    ("POST", "/users/*/deactivate"): frozenset({"admin"}),
+    ("GET", "/process-definitions"): ANY_ROLE,
+    ("POST", "/process-definitions"): frozenset({"admin"}),
+    ("GET", "/process-definitions/*"): ANY_ROLE,
+    ("GET", "/process-definitions/*/xml"): ANY_ROLE,
+    ("POST", "/process-instances"): _CASEWORK,  # and then only the role of the start event's lane
+    ("GET", "/process-instances"): ANY_ROLE,
+    ("GET", "/process-instances/*"): ANY_ROLE,
+    ("POST", "/process-instances/*/cancel"): frozenset({"manager", "admin"}),
+    ("GET", "/process-instances/*/history"): _READERS,
+    ("GET", "/process-instances/*/replay"): _READERS,
+    ("GET", "/process-instances/*/diagram"): _READERS,
+    ("GET", "/process-instances/*/export"): _READERS,
+    ("GET", "/tasks"): ANY_ROLE,
+    ("GET", "/tasks/*"): ANY_ROLE,
+    ("POST", "/tasks/*/claim"): _CASEWORK,  # and then only a candidate of the task's role
+    ("POST", "/tasks/*/complete"): _CASEWORK,  # and then only the assignee or a candidate
+    ("GET", "/deadlines"): ANY_ROLE,
+    ("POST", "/messages"): _CASEWORK,  # and then only a role of the receiving process
+    ("GET", "/slas"): ANY_ROLE,
+    ("POST", "/slas"): frozenset({"commissioner"}),
+    ("GET", "/slas/*"): ANY_ROLE,
+    ("PUT", "/slas/*"): frozenset({"commissioner"}),
+    ("GET", "/reports/quarterly"): frozenset({"commissioner", "manager", "auditor"}),
+    ("GET", "/reports/commissioning"): frozenset({"commissioner", "auditor"}),
+}
+API_PREFIX = "/api/v1"
+_PARAMETER = re.compile(r"<[^>]+>")
+
+
+def route_key(method: str, rule: str) -> tuple[str, str]:
+    """('GET', '/api/v1/tasks/<string:task_id>') -> ('GET', '/tasks/*')."""
+    path = _PARAMETER.sub("*", rule)
+    if path.startswith(API_PREFIX):
+        path = path[len(API_PREFIX) :] or "/"
+    return ("GET" if method == "HEAD" else method), path
+
+
+def route_roles(method: str, rule: str) -> frozenset[str] | None:
+    """The roles that may call an endpoint (``PUBLIC`` for anyone), None when it has no row."""
+    return ROUTES.get(route_key(method, rule))
+
+
+def check_route(actor: Actor, method: str, rule: str) -> None:
+    roles = route_roles(method, rule)
+    if roles is not None and roles is not PUBLIC and actor.role not in roles:
+        raise Forbidden(f"the {actor.role} role may not {method} {route_key(method, rule)[1]}")
+
+
+# -- rows ----------------------------------------------------------------------------------
+
+
 def instance_filter(actor: Actor) -> ColumnElement[bool]:
     """SQL condition for the instances ``actor`` may know exist."""
-    if actor.role in ("manager", "auditor", "admin"):
+    if actor.role in _SEE_ALL:
         return true()
+    if actor.role == "manager":
+        return ProcessInstance.process_key.not_in(COMMISSIONER_ONLY_PROCESSES)
     if actor.role == "commissioner":
         return ProcessInstance.process_key.in_(COMMISSIONER_PROCESSES)
     if actor.role == "advocate":
@@ -42,9 +132,12 @@ def instance_filter(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
-def can_see_instance(actor: Actor, instance: ProcessInstance, assignees: set[str]) -> bool:
-    if actor.role in ("manager", "auditor", "admin"):
+def can_see_instance(actor: Actor, instance: ProcessInstance, assignees: set[str | None]) -> bool:
+    """The row rule of ``instance_filter``, for one loaded instance (``assignees``: of its tasks)."""
+    if actor.role in _SEE_ALL:
         return True
+    if actor.role == "manager":
+        return instance.process_key not in COMMISSIONER_ONLY_PROCESSES
     if actor.role == "commissioner":
         return instance.process_key in COMMISSIONER_PROCESSES
     if actor.role == "advocate":
@@ -54,27 +147,31 @@ def can_see_instance(actor: Actor, instance: ProcessInstance, assignees: set[str
 
 def can_see_content(actor: Actor) -> bool:
     """Variables and history: not for the admin, who runs the system but holds no casework."""
-    return actor.role != "admin"
+    return actor.role in _READERS
 
 
 def task_filter(actor: Actor) -> ColumnElement[bool]:
     """SQL condition for the tasks ``actor`` may see in an inbox."""
-    if actor.role in ("manager", "auditor"):
+    if actor.role == "auditor":
         return true()
+    if actor.role == "manager":
+        return Task.process_key.not_in(COMMISSIONER_ONLY_PROCESSES)
     if actor.role == "advocate":
         return Task.assignee == actor.username
     if actor.role == "commissioner":
-        return Task.role == "commissioner"
+        return (Task.role == "commissioner") & Task.process_key.in_(COMMISSIONER_PROCESSES)
     return false()
 
 
 def can_see_task(actor: Actor, task: Task) -> bool:
-    if actor.role in ("manager", "auditor"):
+    if actor.role == "auditor":
         return True
+    if actor.role == "manager":
+        return task.process_key not in COMMISSIONER_ONLY_PROCESSES
     if actor.role == "advocate":
         return task.assignee == actor.username
     if actor.role == "commissioner":
-        return task.role == "commissioner"
+        return task.role == "commissioner" and task.process_key in COMMISSIONER_PROCESSES
     return False
 
 
@@ -82,11 +179,11 @@ def check_can_work(actor: Actor, task: Task) -> None:
     """Claim or complete: a candidate of the task's role, and its assignee once it has one."""
     if not can_see_task(actor, task):
         raise NotFound(f"no task {task.id}")
-    if actor.role != task.role:
+    if actor.role not in _CASEWORK or actor.role != task.role:
         raise Forbidden(f"this task is for the {task.role} role")
     if task.assignee and task.assignee != actor.username:
         raise Forbidden(f"this task is assigned to {task.assignee}")
 
 
 def mine_filter(actor: Actor) -> ColumnElement[bool]:
-    return or_(Task.assignee == actor.username)
+    return Task.assignee == actor.username
