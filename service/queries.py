@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from .instances import get_task, load_instance
 from .models import Deadline, HistoryEvent, ProcessInstance, Task
 from .permissions import Actor, can_see_content, can_see_instance, can_see_task, instance_filter, task_filter
 from .problems import Forbidden, NotFound
@@ -20,8 +21,6 @@ def _page(session: Session, query, limit: int, offset: int) -> tuple[list[Any], 
 
 
 def visible_instance(session: Session, actor: Actor, instance_id: str) -> ProcessInstance:
-    from .instances import load_instance
-
     instance, _ = load_instance(session, instance_id)
     assignees = set(session.scalars(select(Task.assignee).where(Task.instance_id == instance.id)))
     if not can_see_instance(actor, instance, assignees):
@@ -119,8 +118,6 @@ def list_tasks(
 
 
 def task_view(session: Session, actor: Actor, task_id: str) -> dict[str, Any]:
-    from .instances import get_task, load_instance
-
     task = get_task(session, task_id)
     if not can_see_task(actor, task):
         raise NotFound(f"no task {task_id}")
