@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows.calendar import service_timezone
+from workflows.calendar import parse_datetime, service_timezone
 from workflows.engine import EventDraft, NoWaitingEvent, Outcome, Runner, TaskNotOpen
 from workflows.model import ProcessModel
 
@@ -111,7 +111,9 @@ def start_instance(
         raise Invalid("unknown SLA", errors={"sla_key": [f"no SLA '{sla_key}'"]})
     variables = dict(variables)
     if "received_at" in (model.forms.get(model.start_event or "", {}).get("properties") or {}):
-        variables.setdefault("received_at", now.isoformat())
+        # Stored in UTC (API.md), so reports can compare and order it as text on every database.
+        received = variables.get("received_at")
+        variables["received_at"] = (parse_datetime(received) if received else now).astimezone(UTC).isoformat()
     instance = ProcessInstance(
         id=str(uuid.uuid4()),
         definition_id=definition.id,
