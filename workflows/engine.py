@@ -36,7 +36,8 @@ from . import clock
 from .deployment import specs_for
 from .expressions import make_script_engine
 from .model import ProcessModel
-from .state import Snapshot, bpmn_id, due_at, dump, load, messages_of, snapshot, timer_of
+from .state import Snapshot, all_tasks, bpmn_id, due_at, dump, load, messages_of, snapshot, timer_of
+from .state import variables as current_variables
 
 
 class TaskNotOpen(LookupError):
@@ -209,7 +210,7 @@ class Runner:
         return workflow
 
     def _variables(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        return copy.deepcopy(snapshot(self.model, workflow).variables)
+        return copy.deepcopy(current_variables(workflow))
 
     def _open_user_task(self, workflow: BpmnWorkflow, task_id: str) -> Task:
         try:
@@ -256,6 +257,8 @@ class Runner:
             workflow.do_engine_steps(will_complete_task=will_run, did_complete_task=did_run)
         except Exception as err:  # a script or expression in the diagram failed
             error = self._error_event(err, saved, workflow)
+        if error is None:
+            error = _too_deep(workflow)
         if trigger.type == "task_completed" and trigger.activity_id:
             completed.insert(0, trigger.activity_id)
         after = snapshot(self.model, workflow, error=error is not None)
@@ -306,6 +309,32 @@ class Runner:
             task_id=str(task.id) if task is not None else None,
             data={"element": element, "error": type(err).__name__, "message": message[:500]},
         )
+
+
+# SpiffWorkflow stops seeing tasks about 1,000 levels down its task tree and would then report
+# the instance complete.  Stop well before that: the instance must end and restart instead.
+MAX_DEPTH = 900
+
+
+def _too_deep(workflow: BpmnWorkflow) -> EventDraft | None:
+    active = [
+        t for t in all_tasks(workflow) if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+    ]
+    deepest = max(active, key=lambda t: t.depth, default=None)
+    if deepest is None or deepest.depth <= MAX_DEPTH:
+        return None
+    element = bpmn_id(deepest)
+    return EventDraft(
+        "instance_error",
+        activity_id=element,
+        task_id=str(deepest.id),
+        data={
+            "element": element,
+            "error": "LoopTooDeep",
+            "message": f"a loop has run so long that the engine's task tree is {deepest.depth} levels deep; "
+            "end this instance and continue in a new one",
+        },
+    )
 
 
 def snapshot_due(task: Task) -> str | None:
