@@ -22,6 +22,9 @@ serve: setup
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(ARGS)
 
+bench: setup
+	$(BIN)/python -m bench.run $(ARGS)
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,0 +1,195 @@
+"""(7) Concurrent load on PostgreSQL: several gunicorn workers (--no-scheduler) + one
+``advocacy-flow scheduler`` process; many client threads complete tasks on the SAME few
+bench_loop instances (they race: the loser of a race must get 409, never a lost or doubled
+step), while bench_timer instances' deadlines fall due and are fired by the scheduler.
+
+Afterwards, from the database:
+- no lost update: every completion answered 200 is in the history (its unique marker, once);
+- no phantom: each instance has exactly as many task_completed events as 200 answers;
+- the counter the engine keeps (done_rounds) equals the accepted completions;
+- no duplicated event, no gap: seq is exactly 1..n, last_seq == n, the hash chain verifies;
+- every deadline fired once: each timer instance has one timer_fired event, its deadline row is
+  'fired', and the instance completed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from .common import Client, Server, run_threads, scheduler_process, service_db, tokens
+
+
+@dataclass
+class LoadResult:
+    workers: int
+    clients: int
+    instances: int
+    timers: int
+    seconds: float
+    attempts: int = 0
+    accepted: int = 0
+    conflicts: int = 0
+    other: Counter = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+    checks: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    timer_wait: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(passed for passed, _ in self.checks.values())
+
+
+def measure(
+    db, workdir, *, workers: int, clients: int, instances: int, timers: int, seconds: float, max_attempts: int
+) -> LoadResult:
+    tok = tokens(db.url)
+    result = LoadResult(workers, clients, instances, timers, seconds)
+    accepted: dict[str, list[str]] = defaultdict(list)  # instance id -> markers answered 200
+    lock = threading.Lock()
+    with scheduler_process(db.url, workdir), Server(db.url, workers, workdir) as server:
+        admin = Client(server.base, tok["bench_manager"])
+        loops = []
+        for _ in range(instances):
+            r = admin.post("/process-instances", {"process": "bench_loop", "variables": {"rounds": 10_000}})
+            assert r.status_code == 201, r.text
+            loops.append(r.json()["id"])
+        timer_ids = []
+        first = datetime.now(UTC) + timedelta(seconds=2)
+        for n in range(timers):
+            fire_at = first + timedelta(seconds=(seconds * n) / max(1, timers))
+            r = admin.post(
+                "/process-instances",
+                {"process": "bench_timer", "variables": {"fire_at": fire_at.isoformat()}},
+            )
+            assert r.status_code == 201, r.text
+            timer_ids.append(r.json()["id"])
+
+        stop_at = time.monotonic() + seconds
+
+        def client(i: int) -> None:
+            c = Client(server.base, tok["bench_manager"])
+            rng = random.Random(i)
+            while time.monotonic() < stop_at:
+                with lock:
+                    if result.attempts >= max_attempts:
+                        return
+                    result.attempts += 1
+                instance_id = rng.choice(loops)
+                r = c.get("/tasks", params={"instance": instance_id})
+                items = r.json().get("items", []) if r.status_code == 200 else []
+                if not items:
+                    continue
+                marker = uuid.uuid4().hex
+                t0 = time.perf_counter()
+                r = c.post(f"/tasks/{items[0]['id']}/complete", {"data": {"marker": marker, "client": i}})
+                dt = time.perf_counter() - t0
+                with lock:
+                    result.latencies.append(dt)
+                    if r.status_code == 200:
+                        result.accepted += 1
+                        accepted[instance_id].append(marker)
+                    elif r.status_code == 409:
+                        result.conflicts += 1
+                    else:
+                        result.other[f"{r.status_code} {r.text[:120]}"] += 1
+
+        run_threads(clients, client)
+
+        # let every timer fire (bounded wait)
+        t0 = time.monotonic()
+        last_due = first + timedelta(seconds=seconds)
+        limit = max(30.0, (last_due - datetime.now(UTC)).total_seconds() + 30)
+        while time.monotonic() - t0 < limit:
+            if _pending_deadlines(db.url, timer_ids) == 0:
+                break
+            time.sleep(0.5)
+        result.timer_wait = time.monotonic() - t0
+        time.sleep(1)  # anything in flight
+    _check(db.url, loops, timer_ids, accepted, result)
+    return result
+
+
+def _pending_deadlines(url: str, instance_ids: list[str]) -> int:
+    from sqlalchemy import func, select
+
+    from service.models import Deadline
+
+    db = service_db(url)
+    try:
+        with db.sessions() as session:
+            return (
+                session.scalar(
+                    select(func.count()).where(
+                        Deadline.instance_id.in_(instance_ids), Deadline.status == "pending"
+                    )
+                )
+                or 0
+            )
+    finally:
+        db.engine.dispose()
+
+
+def _check(url, loops, timer_ids, accepted, result: LoadResult) -> None:
+    from sqlalchemy import select
+
+    from service.models import Deadline, ProcessInstance
+    from service.queries import events_of
+    from workflows.history import verify
+
+    db = service_db(url)
+    lost, phantom, counter, dup, gaps, chain_breaks, timer_bad = [], [], [], [], [], [], []
+    with db.sessions() as session:
+        for instance_id in loops + timer_ids:
+            instance = session.get(ProcessInstance, instance_id)
+            events = events_of(session, instance_id)
+            seqs = [e["seq"] for e in events]
+            if seqs != list(range(1, len(seqs) + 1)) or instance.last_seq != len(seqs):
+                gaps.append(instance_id)
+            if verify(events) is not None:
+                chain_breaks.append(instance_id)
+            keys = Counter((e["type"], e["task_id"]) for e in events if e["type"] != "record_read")
+            if any(n > 1 for n in keys.values()):
+                dup.append(instance_id)
+            if instance_id in loops:
+                markers = Counter(
+                    (e["data"].get("data") or {}).get("marker")
+                    for e in events
+                    if e["type"] == "task_completed"
+                )
+                mine = accepted.get(instance_id, [])
+                if any(markers[m] != 1 for m in mine):
+                    lost.append(instance_id)
+                if sum(markers.values()) != len(mine):
+                    phantom.append(instance_id)
+                if (instance.variables or {}).get("done_rounds", 0) != len(mine):
+                    counter.append(instance_id)
+            else:
+                fired = [e for e in events if e["type"] == "timer_fired"]
+                rows = session.scalars(select(Deadline).where(Deadline.instance_id == instance_id)).all()
+                if len(fired) != 1 or [d.status for d in rows] != ["fired"] or instance.status != "completed":
+                    timer_bad.append(
+                        f"{instance_id}: {len(fired)} fired, {[d.status for d in rows]}, {instance.status}"
+                    )
+    db.engine.dispose()
+    n = len(loops) + len(timer_ids)
+    result.checks = {
+        "no lost update (every 200 completion in history, once)": (not lost, f"{len(lost)} instances"),
+        "no phantom completion (task_completed events == 200 answers)": (
+            not phantom,
+            f"{len(phantom)} instances",
+        ),
+        "engine counter == accepted completions": (not counter, f"{len(counter)} instances"),
+        "no duplicated event": (not dup, f"{len(dup)} instances"),
+        "no gap (seq 1..n, last_seq == n)": (not gaps, f"{len(gaps)} of {n} instances"),
+        "hash chain verifies": (not chain_breaks, f"{len(chain_breaks)} of {n} instances"),
+        "every deadline fired exactly once": (
+            not timer_bad,
+            f"{len(timer_bad)} of {len(timer_ids)} bad {timer_bad[:3]}",
+        ),
+    }
