@@ -1,0 +1,342 @@
+"""Scenario tests for `commissioning_cycle` (bpmn/commissioning_cycle.bpmn): every path.
+
+Written against the Driver contract (DRIVER_CONTRACT.md) only.  Every step goes
+through `step()` or `fire()`, which check the invariant: while the cycle runs,
+its `stage` is one of analyse|plan|deliver|review, and the right one for the
+task or timer it waits on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+PROCESS = "commissioning_cycle"
+WHO = "commissioner1"
+START = {"service_name": "Advocacy, North Borough", "local_authority": "North Borough Council"}
+START |= {"cycle_start": "2026-01-05"}
+RATIONALE = "Quarterly returns and feedback from people who use the service."
+STAGE_OF = dict.fromkeys(["needs_assessment", "coproduction", "market_analysis"], "analyse")
+STAGE_OF |= {"equality_impact_assessment": "analyse", "business_case_approval": "plan"}
+STAGE_OF |= dict.fromkeys(["gap_analysis", "strategy_and_outcomes", "choose_service_model"], "plan")
+STAGE_OF |= dict.fromkeys(["choose_procurement_route", "publish_tender", "evaluate_bids"], "deliver")
+STAGE_OF |= dict.fromkeys(
+    ["award_contract", "negotiate_sla", "mobilisation", "quarterly_monitoring"], "deliver"
+)
+STAGE_OF |= {"agree_improvement_plan": "deliver", "tender_closes": "deliver", "quarter_timer": "deliver"}
+STAGE_OF |= dict.fromkeys(["review_effectiveness", "decide_next_cycle", "decide_next_cycle_final"], "review")
+
+DATA = {
+    "needs_assessment": {"demand_estimate": 1200, "needs_evidence": "JSNA 2025, provider returns."}
+    | {"priority_groups": ["older_people", "learning_difficulties", "carers"]},
+    "coproduction": {"coproduction_methods": ["workshops", "experts_by_experience_panel"]}
+    | {"people_involved": 42, "coproduction_findings": "People want the same advocate throughout."},
+    "market_analysis": {"providers_in_market": 4, "market_capacity": "limited", "market_findings": "Two."},
+    "equality_impact_assessment": {"eia_completed_on": "2026-01-20", "eia_adverse_impact_found": False}
+    | {"eia_summary": "No adverse impact; positive for carers."},
+    "gap_analysis": {"gap_summary": "No specialist advocacy for people with sensory impairments."},
+    "strategy_and_outcomes": {"strategy_summary": "One provider, outreach to under-served groups."}
+    | {"agreed_outcomes": ["People feel listened to", "People know their rights"]},
+    "choose_service_model": {"service_model": "hub_and_spoke", "funding_model": "block_plus_spot"}
+    | {"indicative_annual_budget": 450000},
+    "business_case_approval": {"business_case_decision": "approved"},
+    "choose_procurement_route": {"procurement_route": "open_tender", "route_rationale": "Open market."},
+    "publish_tender": {"tender_reference": "NB-ADV-2026-01", "tender_published_on": "2026-02-02"}
+    | {"tender_closing_date": "2026-03-02"},
+    "evaluate_bids": {"bids_received": 3, "compliant_bids": 2, "evaluation_summary": "Bidder A."},
+    "award_contract": {"provider": "Advocacy North", "contract_start": "2026-04-01"}
+    | {"contract_end": "2029-03-31", "contract_term_months": 36},
+    "negotiate_sla": {"sla_key": "north-borough-2026", "provider": "Advocacy North", "breach_threshold": 3}
+    | {"target_allocation": "P1D", "target_first_contact": "P2D", "target_escalation_response": "P1D"}
+    | {"urgent_target_first_contact": "PT4H", "calendar": "working_days"},
+    "mobilisation": {"mobilisation_complete": True, "service_go_live": "2026-04-01"},
+    "quarterly_monitoring": {"monitoring_quarter": "2026Q2", "performance_rating": "good"}
+    | {"sla_breaches_in_quarter": 0, "monitoring_notes": "On target.", "review_due": True},
+    "review_effectiveness": {"effectiveness_rating": "effective", "outcomes_summary": "Most outcomes met."},
+    "agree_improvement_plan": {"improvement_actions": ["Cut allocation times by June"]}
+    | {"improvement_plan_agreed_on": "2027-02-01"},
+}
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def open_ids(driver, iid: str) -> list[str]:
+    return sorted(t["activity_id"] for t in driver.tasks(iid))
+
+
+def stage_ok(driver, iid: str, expected: str | None = None) -> None:
+    """The invariant: while the cycle runs, its stage is one of the four (and the one expected)."""
+    instance = driver.instance(iid)
+    if instance["status"] in ("running", "waiting"):
+        assert instance["stage"] in ("analyse", "plan", "deliver", "review"), instance
+        assert expected in (None, instance["stage"]), (expected, instance)
+    else:
+        assert instance["status"] == "completed", instance
+
+
+def step(driver, iid: str, task: str, **changes) -> None:
+    assert driver.task(iid, task)["role"] == "commissioner"
+    stage_ok(driver, iid, STAGE_OF[task])
+    driver.complete(iid, task, {**DATA.get(task, {}), **changes}, WHO)
+    stage_ok(driver, iid)
+
+
+def refused(driver, iid: str, task: str, **changes) -> set[str]:
+    """Completing `task` with these changes must be refused (FormInvalid); returns the fields at fault."""
+    with pytest.raises(Exception) as caught:
+        driver.complete(iid, task, {**DATA.get(task, {}), **changes}, WHO)
+    assert type(caught.value).__name__ == "FormInvalid", repr(caught.value)
+    assert task in open_ids(driver, iid)  # nothing changed
+    return {re.split(r"[./\[]", name)[0] for name in caught.value.errors}  # "field.0", "field/0"...
+
+
+def fire(driver, iid: str) -> None:
+    """The cycle waits on one timer: it does not fire a minute early, and fires at its due time."""
+    [deadline] = driver.deadlines(iid)
+    due, timer = deadline["due_at"], deadline["activity_id"]
+    driver.advance_clock(due - timedelta(minutes=1))
+    assert driver.tasks(iid) == [] and driver.instance(iid)["status"] == "waiting"
+    stage_ok(driver, iid, STAGE_OF[timer])
+    driver.advance_clock(due + timedelta(minutes=1))
+    stage_ok(driver, iid)
+
+
+def walk_to(driver, iid: str, task: str) -> str:
+    """Complete each task with its default data (firing timers while waiting) until `task` is open."""
+    while task not in open_ids(driver, iid):
+        if driver.tasks(iid):
+            [current] = open_ids(driver, iid)
+            step(driver, iid, current)
+        else:
+            fire(driver, iid)
+    return iid
+
+
+def to(driver, task: str) -> str:
+    iid = driver.start(PROCESS, START, business_key="north-borough-2026", actor=WHO)
+    stage_ok(driver, iid, "analyse")
+    return walk_to(driver, iid, task)
+
+
+def decide(driver, iid: str, decision: str, task: str = "decide_next_cycle") -> None:
+    step(driver, iid, "review_effectiveness")
+    assert open_ids(driver, iid) == [task]
+    step(driver, iid, task, review_decision=decision, review_rationale=RATIONALE)
+
+
+def monitor(driver, iid: str, review_due: bool) -> None:
+    fire(driver, iid)
+    step(driver, iid, "quarterly_monitoring", review_due=review_due)
+
+
+# -- forms -----------------------------------------------------------------------------------------------
+
+
+def test_start_form_needs_service_authority_and_date(driver):
+    for bad in (
+        {**START, "cycle_start": "next April"},
+        {k: v for k, v in START.items() if k != "local_authority"},
+    ):
+        with pytest.raises(Exception) as caught:
+            driver.start(PROCESS, bad, actor=WHO)
+        assert type(caught.value).__name__ == "FormInvalid"
+        assert set(caught.value.errors) & {"cycle_start", "local_authority"}
+    assert driver.instances(PROCESS) == []
+
+
+@pytest.mark.parametrize(
+    "task,changes,field",
+    [
+        ("needs_assessment", {"priority_groups": []}, "priority_groups"),
+        ("needs_assessment", {"priority_groups": ["older_people", "older_people"]}, "priority_groups"),
+        ("needs_assessment", {"priority_groups": ["young_people"]}, "priority_groups"),
+        ("needs_assessment", {"priority_groups": "carers"}, "priority_groups"),
+        ("equality_impact_assessment", {"eia_adverse_impact_found": True}, "eia_mitigations"),
+        ("business_case_approval", {"business_case_decision": "rework"}, "business_case_comments"),
+        ("choose_service_model", {"service_model": "outsourced"}, "service_model"),
+        ("choose_service_model", {"funding_model": "payment_by_results"}, "funding_model"),
+        ("choose_procurement_route", {"procurement_route": "direct_award"}, "procurement_route"),
+        ("publish_tender", {"tender_closing_date": "2 March"}, "tender_closing_date"),
+        ("negotiate_sla", {"target_first_contact": "2 days"}, "target_first_contact"),
+        ("negotiate_sla", {"target_allocation": "P"}, "target_allocation"),
+        ("negotiate_sla", {"target_escalation_response": "PT"}, "target_escalation_response"),
+        ("negotiate_sla", {"calendar": "business_days"}, "calendar"),
+        ("negotiate_sla", {"sla_key": "North Borough"}, "sla_key"),
+        ("negotiate_sla", {"breach_threshold": -1}, "breach_threshold"),
+        ("quarterly_monitoring", {"monitoring_quarter": "Q2 2026"}, "monitoring_quarter"),
+    ],
+)
+def test_forms_refuse_bad_data(driver, task, changes, field):
+    iid = to(driver, task)
+    assert field in refused(driver, iid, task, **changes)
+
+
+# -- analyse and plan ------------------------------------------------------------------------------------
+
+
+def test_analyse_opens_the_cycle_then_plan_follows(driver):
+    iid = to(driver, "gap_analysis")
+    variables = driver.instance(iid)["variables"]
+    assert variables["improvement_cycles"] == 0 and variables["next_cycle_requested"] is False
+    assert variables["priority_groups"] == ["older_people", "learning_difficulties", "carers"]
+
+
+def test_adverse_equality_impact_with_mitigations_moves_on(driver):
+    iid = to(driver, "equality_impact_assessment")
+    step(driver, iid, "equality_impact_assessment", eia_adverse_impact_found=True, eia_mitigations="BSL.")
+    assert open_ids(driver, iid) == ["gap_analysis"]
+
+
+def test_business_case_rework_loops_back_to_the_strategy(driver):
+    iid = to(driver, "business_case_approval")
+    rework = {"business_case_decision": "rework", "business_case_comments": "Cost the spot element."}
+    step(driver, iid, "business_case_approval", **rework)
+    assert open_ids(driver, iid) == ["strategy_and_outcomes"]
+    step(driver, iid, "strategy_and_outcomes")
+    step(driver, iid, "choose_service_model", funding_model="block")
+    step(driver, iid, "business_case_approval")
+    assert open_ids(driver, iid) == ["choose_procurement_route"]
+    assert driver.instance(iid)["variables"]["funding_model"] == "block"
+
+
+# -- deliver: procurement, award, SLA, monitoring ------------------------------------------------------------
+
+
+def test_tender_closes_at_noon_on_the_closing_date(driver):
+    iid = to(driver, "publish_tender")
+    step(driver, iid, "publish_tender")
+    [deadline] = driver.deadlines(iid)
+    assert deadline["activity_id"] == "tender_closes"
+    assert deadline["due_at"] == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    fire(driver, iid)
+    assert open_ids(driver, iid) == ["evaluate_bids"]
+    assert "timer_fired" in driver.history_types(iid)
+
+
+def test_no_compliant_bid_starts_the_procurement_again(driver):
+    iid = to(driver, "evaluate_bids")
+    step(driver, iid, "evaluate_bids", compliant_bids=0)
+    assert open_ids(driver, iid) == ["choose_procurement_route"]
+    step(driver, iid, "choose_procurement_route", procurement_route="approved_list")
+    step(driver, iid, "publish_tender", tender_closing_date="2026-04-01")
+    walk_to(driver, iid, "award_contract")
+    assert driver.instance(iid)["variables"]["procurement_route"] == "approved_list"
+
+
+def test_short_contract_without_justification_is_refused(driver):
+    iid = to(driver, "award_contract")
+    short = {"contract_end": "2027-03-31", "contract_term_months": 12}
+    assert "short_contract_justification" in refused(driver, iid, "award_contract", **short)
+    thin = {**short, "short_contract_justification": "pilot"}
+    assert "short_contract_justification" in refused(driver, iid, "award_contract", **thin)
+    step(
+        driver,
+        iid,
+        "award_contract",
+        **short,
+        short_contract_justification="A one-year pilot, then regional.",
+    )
+    assert open_ids(driver, iid) == ["negotiate_sla"]
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"contract_end": "2027-03-31"},  # a one-year contract claimed as 36 months: no justification dodged
+        {"contract_start": "2029-04-01", "contract_end": "2026-03-31"},  # ends before it starts
+    ],
+)
+def test_contract_dates_that_do_not_match_the_term_are_sent_back(driver, dates):
+    iid = to(driver, "award_contract")
+    step(driver, iid, "award_contract", **dates)
+    assert open_ids(driver, iid) == ["award_contract"]
+    step(driver, iid, "award_contract")
+    assert open_ids(driver, iid) == ["negotiate_sla"]
+
+
+def test_sla_terms_are_captured_for_the_service(driver):
+    iid = to(driver, "mobilisation")
+    step(driver, iid, "mobilisation")
+    variables = driver.instance(iid)["variables"]
+    assert {k: variables[k] for k in DATA["negotiate_sla"]} == DATA["negotiate_sla"]
+    assert variables["contract_end"] == "2029-03-31"
+    assert [d["activity_id"] for d in driver.deadlines(iid)] == ["quarter_timer"]
+
+
+def test_quarterly_monitoring_repeats_until_the_review_is_due(driver):
+    iid = to(driver, "mobilisation")
+    step(driver, iid, "mobilisation")
+    monitor(driver, iid, review_due=False)
+    assert driver.tasks(iid) == [] and driver.instance(iid)["status"] == "waiting"
+    monitor(driver, iid, review_due=False)
+    monitor(driver, iid, review_due=True)
+    stage_ok(driver, iid, "review")
+    assert driver.history_types(iid).count("timer_fired") == 4  # the tender and three quarters
+
+
+def test_monitoring_is_bounded_a_review_is_due_after_twelve_quarters(driver):
+    iid = to(driver, "mobilisation")
+    step(driver, iid, "mobilisation")
+    for _ in range(11):
+        monitor(driver, iid, review_due=False)
+        stage_ok(driver, iid, "deliver")
+    monitor(driver, iid, review_due=False)
+    assert open_ids(driver, iid) == ["review_effectiveness"]
+
+
+# -- review ------------------------------------------------------------------------------------------
+
+
+def test_recommission_ends_the_instance_and_requests_a_new_cycle(driver):
+    iid = to(driver, "review_effectiveness")
+    decide(driver, iid, "recommission")
+    instance = driver.instance(iid)
+    assert (instance["status"], instance["end_state"]) == ("completed", "recommissioned")
+    assert instance["variables"]["next_cycle_requested"] is True
+    assert driver.tasks(iid) == [] and driver.deadlines(iid) == []
+    assert driver.history_types(iid)[-1] == "instance_completed"
+
+
+def test_decommission_ends_the_service(driver):
+    iid = to(driver, "review_effectiveness")
+    decide(driver, iid, "decommission")
+    instance = driver.instance(iid)
+    assert (instance["status"], instance["end_state"]) == ("completed", "decommissioned")
+    assert instance["variables"]["next_cycle_requested"] is False
+
+
+def test_improve_returns_to_delivery_with_an_improvement_plan(driver):
+    iid = to(driver, "review_effectiveness")
+    decide(driver, iid, "improve")
+    stage_ok(driver, iid, "deliver")
+    assert open_ids(driver, iid) == ["agree_improvement_plan"]
+    step(driver, iid, "agree_improvement_plan")
+    assert [d["activity_id"] for d in driver.deadlines(iid)] == ["quarter_timer"]
+    monitor(driver, iid, review_due=True)
+    decide(driver, iid, "recommission")
+    assert driver.instance(iid)["end_state"] == "recommissioned"
+    assert driver.instance(iid)["variables"]["improvement_cycles"] == 1
+
+
+@pytest.mark.parametrize(
+    "final,end_state", [("recommission", "recommissioned"), ("decommission", "decommissioned")]
+)
+def test_improvement_is_bounded_to_two_cycles(driver, final, end_state):
+    iid = to(driver, "review_effectiveness")
+    for _ in range(2):
+        decide(driver, iid, "improve")
+        step(driver, iid, "agree_improvement_plan")
+        monitor(driver, iid, review_due=True)
+    step(driver, iid, "review_effectiveness")
+    assert open_ids(driver, iid) == ["decide_next_cycle_final"]
+    again = {"review_decision": "improve", "review_rationale": RATIONALE}
+    assert "review_decision" in refused(driver, iid, "decide_next_cycle_final", **again)
+    step(driver, iid, "decide_next_cycle_final", review_decision=final, review_rationale=RATIONALE)
+    instance = driver.instance(iid)
+    assert (instance["status"], instance["end_state"]) == ("completed", end_state)
+    history = driver.history_types(iid)
+    assert history[0] == "instance_started" and history[-1] == "instance_completed"
+    assert {"task_ready", "task_completed", "timer_fired"} <= set(history)
