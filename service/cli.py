@@ -180,5 +180,10 @@ def demo() -> None:
         click.echo(line)
 
 
+from .audit_cli import audit  # noqa: E402
+
+main.add_command(audit)
+
+
 if __name__ == "__main__":
     main()

@@ -32,7 +32,6 @@ from lxml import etree
 from . import xmlsafe
 
 TERMINAL = {"instance_completed": "completed", "instance_cancelled": "cancelled", "instance_error": "error"}
-_DECIDING_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
 
 
 class SeqOutOfRange(LookupError):
@@ -51,6 +50,7 @@ class ReplayState:
     completed_activities: list[str]  # each activity once, in the order first completed
     end_state: str | None = None
     waiting_events: list[str] = field(default_factory=list)  # intermediate catch events waited on
+    taken_flows: list[str] = field(default_factory=list)  # needs the diagram graph
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +73,7 @@ class DiagramGraph:
     flows: dict[str, tuple[str, str]] = field(default_factory=dict)  # flow id -> (source, target)
     kinds: dict[str, str] = field(default_factory=dict)  # element id -> local tag name
     attached: dict[str, str] = field(default_factory=dict)  # boundary event id -> activity id
+    parents: dict[str, str] = field(default_factory=dict)  # element id -> enclosing subprocess id
 
     @classmethod
     def from_xml(cls, xml: str | bytes) -> DiagramGraph:
@@ -86,6 +87,9 @@ class DiagramGraph:
                 graph.flows[element.get("id")] = (element.get("sourceRef"), element.get("targetRef"))
             elif kind == "boundaryEvent" and element.get("attachedToRef"):
                 graph.attached[element.get("id")] = element.get("attachedToRef")
+            parent = element.getparent()
+            if parent is not None and etree.QName(parent).localname in ("subProcess", "transaction"):
+                graph.parents[element.get("id")] = parent.get("id")
         return graph
 
     def targets(self, source: str) -> list[str]:
@@ -106,7 +110,7 @@ def replay(
     stage: str | None = None
     tasks: dict[str, dict[str, str]] = {}
     completed: dict[str, None] = {}
-    waiting: dict[str, int] = {}
+    tracker = _PathTracker(graph) if graph is not None else None
     terminal: str | None = None
     end_state: str | None = None
     current: Mapping[str, Any] = events[0]
@@ -123,8 +127,9 @@ def replay(
             stage = data["stage"]
         for activity in data.get("completed") or []:
             completed.setdefault(activity, None)
-        if graph is not None and data.get("completed"):
-            _follow(graph, waiting, data["completed"], _step_after(events, index))
+        if tracker is not None and "completed" in data:
+            readied = [e.get("activity_id") for e in _step_after(events, index) if e["type"] == "task_ready"]
+            tracker.step(list(data["completed"]), [r for r in readied if r])
         if kind == "task_ready" and event.get("task_id"):
             tasks[event["task_id"]] = {
                 "task_id": event["task_id"],
@@ -133,14 +138,17 @@ def replay(
             }
         elif kind in ("task_completed", "task_cancelled"):
             tasks.pop(event.get("task_id"), None)
+            if tracker is not None and kind == "task_cancelled":
+                tracker.pending.discard(event.get("activity_id"))
         elif kind in TERMINAL:
             terminal = TERMINAL[kind]
             if kind == "instance_completed":
                 end_state = data.get("end_state") or event.get("activity_id")
             if kind != "instance_error":
                 tasks.clear()
-                waiting.clear()
                 stage = None
+                if tracker is not None:
+                    tracker.clear()
     active = sorted(tasks.values(), key=lambda t: (t["activity_id"], t["task_id"]))
     status = terminal or ("running" if active else "waiting")
     return ReplayState(
@@ -153,7 +161,8 @@ def replay(
         active_tasks=active,
         completed_activities=list(completed),
         end_state=end_state,
-        waiting_events=sorted(e for e, n in waiting.items() if n > 0),
+        waiting_events=sorted(e for e, n in tracker.waiting.items() if n > 0) if tracker else [],
+        taken_flows=list(tracker.taken) if tracker else [],
     )
 
 
@@ -167,51 +176,109 @@ def _step_after(events: Sequence[Mapping[str, Any]], index: int) -> list[Mapping
     return out
 
 
-def _follow(
-    graph: DiagramGraph,
-    waiting: dict[str, int],
-    completed: list[str],
-    rest_of_step: list[Mapping[str, Any]],
-) -> None:
-    """Count intermediate catch events entered (a flow into them taken) and left (completed)."""
-    readied = {e.get("activity_id") for e in rest_of_step if e.get("type") == "task_ready"}
-    for position, node in enumerate(completed):
-        if waiting.get(node):
-            waiting[node] -= 1
-            for source, target in graph.flows.values():  # an event-based gateway's other branches end
-                if target == node and graph.kinds.get(source) == "eventBasedGateway":
-                    for sibling in graph.targets(source):
-                        waiting.pop(sibling, None)
-        targets = graph.targets(node)
-        later = set(completed[position + 1 :]) | readied
-        for target in targets:
-            if graph.kinds.get(target) != "intermediateCatchEvent":
-                continue
-            siblings = set(targets) - {target}
-            if graph.kinds.get(node) in _DECIDING_GATEWAYS and siblings & later:
-                continue  # the gateway sent the token elsewhere
-            if target in completed[position + 1 :]:
-                continue  # entered and left in the same step
-            waiting[target] = waiting.get(target, 0) + 1
+@dataclass
+class _Offer:
+    flow: str
+    target: str
+    emission: int
+    exclusive: bool  # from a gateway that sends the token down one flow only
+
+
+@dataclass
+class _PathTracker:
+    """Follows tokens along the sequence flows from the order in which elements complete.
+
+    Each completed element offers a token on each outgoing flow; the element that
+    arrives next on one of them (completes, or becomes a ready task or a waited-on
+    catch event) takes it, and an exclusive gateway's other offers are withdrawn.
+    """
+
+    graph: DiagramGraph
+    offers: list[_Offer] = field(default_factory=list)
+    taken: dict[str, None] = field(default_factory=dict)
+    waiting: dict[str, int] = field(default_factory=dict)
+    pending: set[str] = field(default_factory=set)  # arrived, not yet completed (tasks, catch events)
+    emissions: int = 0
+
+    def step(self, completed: list[str], readied: list[str]) -> None:
+        for node in completed:
+            if node in self.pending:
+                self.pending.discard(node)
+            else:
+                self._arrive(node)
+            if self.waiting.get(node):
+                self.waiting[node] -= 1
+                self._end_event_based_siblings(node)
+            self._emit(node)
+        for node in readied:
+            self._arrive(node)
+            self.pending.add(node)
+        keep = []
+        for offer in self.offers:
+            kind = self.graph.kinds.get(offer.target)
+            if kind == "intermediateCatchEvent":
+                self._take(offer)
+                self.waiting[offer.target] = self.waiting.get(offer.target, 0) + 1
+                self.pending.add(offer.target)
+            elif kind in ("parallelGateway", "inclusiveGateway", "subProcess", "callActivity", "transaction"):
+                keep.append(offer)  # a join waiting for other branches, or an activity completed later
+        self.offers = keep
+
+    def clear(self) -> None:
+        self.offers, self.waiting, self.pending = [], {}, set()
+
+    def _emit(self, node: str) -> None:
+        self.emissions += 1
+        exclusive = self.graph.kinds.get(node) == "exclusiveGateway"
+        for flow, (source, target) in self.graph.flows.items():
+            if source == node:
+                self.offers.append(_Offer(flow, target, self.emissions, exclusive))
+
+    def _arrive(self, node: str) -> None:
+        self._arrive_subprocess(node)
+        mine = [o for o in self.offers if o.target == node]
+        if not mine:
+            return
+        if self.graph.kinds.get(node) in ("parallelGateway", "inclusiveGateway"):
+            by_flow: dict[str, _Offer] = {}
+            for offer in mine:
+                by_flow.setdefault(offer.flow, offer)
+            for offer in by_flow.values():
+                self._take(offer)
+        else:
+            self._take(mine[-1])
+
+    def _arrive_subprocess(self, node: str) -> None:
+        parent = self.graph.parents.get(node)
+        if parent and self.graph.kinds.get(node) == "startEvent" and parent not in self.pending:
+            self._arrive(parent)
+            self.pending.add(parent)
+
+    def _take(self, offer: _Offer) -> None:
+        self.taken.setdefault(offer.flow, None)
+        self.offers = [
+            o
+            for o in self.offers
+            if o is not offer and not (offer.exclusive and o.emission == offer.emission)
+        ]
+
+    def _end_event_based_siblings(self, node: str) -> None:
+        for source, target in self.graph.flows.values():
+            if target == node and self.graph.kinds.get(source) == "eventBasedGateway":
+                for sibling in self.graph.targets(source):
+                    if sibling != node:
+                        self.waiting.pop(sibling, None)
+                        self.pending.discard(sibling)
 
 
 def path(graph: DiagramGraph, state: ReplayState) -> dict[str, list[str]]:
     """Completed and active elements and the sequence flows taken, for highlighting.
 
-    Active: open user tasks, boundary events on them, and intermediate catch
-    events waited on.  A flow is taken when its source completed and its target
-    completed or is active (so a branch taken in an earlier round of a loop
-    stays highlighted).
+    ``state`` must come from ``replay(..., graph=graph)``.  Active: open user
+    tasks, boundary events on them, intermediate catch events waited on.
     """
-    completed = [c for c in state.completed_activities if c in graph.kinds or not graph.kinds]
+    completed = [c for c in state.completed_activities if c in graph.kinds]
     active_tasks = {t["activity_id"] for t in state.active_tasks}
     active = set(active_tasks) | set(state.waiting_events)
-    if state.status not in ("completed", "cancelled"):
-        active |= {event for event, activity in graph.attached.items() if activity in active_tasks}
-    done = set(completed)
-    taken = [
-        flow
-        for flow, (source, target) in graph.flows.items()
-        if source in done and (target in done or target in active)
-    ]
-    return {"completed": completed, "active": sorted(active), "taken_flows": sorted(taken)}
+    active |= {event for event, activity in graph.attached.items() if activity in active_tasks}
+    return {"completed": completed, "active": sorted(active), "taken_flows": sorted(state.taken_flows)}
