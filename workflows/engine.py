@@ -188,6 +188,7 @@ class Runner:
             before = snapshot(self.model, workflow)
             workflow.cancel()
             after = snapshot(self.model, workflow, cancelled=True)
+            after.variables = before.variables  # a cancelled instance keeps what it held
             events = [
                 EventDraft("task_cancelled", activity_id=t.activity_id, task_id=t.task_id, actor=actor)
                 for t in before.open_tasks
