@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from service.config import Settings
 import service.audit_models  # noqa: F401  (their tables are part of the schema)
+from service.config import Settings
 from service.models import Base
 
 config = context.config

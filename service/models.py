@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -124,6 +125,14 @@ class Task(Base):
         Index("ix_tasks_status_role", "status", "role"),
         Index("ix_tasks_status_assignee", "status", "assignee"),
         Index("ix_tasks_status_due", "status", "due_at"),
+        Index(
+            "ix_tasks_open_inbox",
+            "due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

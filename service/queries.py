@@ -113,7 +113,7 @@ def list_tasks(
         query = query.where(Task.instance_id == str(filters["instance"]))
     if filters.get("overdue"):
         query = query.where(and_(Task.due_at.is_not(None), Task.due_at < now))
-    query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+    query = query.order_by(Task.due_at.asc().nulls_last(), Task.created_at, Task.id)  # ix_tasks_open_inbox
     return _page(session, query, filters["limit"], filters["offset"])
 
 
