@@ -197,6 +197,8 @@ def test_signpost_somewhere_else_needs_details(driver: Driver) -> None:
 # -- the main path, its roles and deadlines -----------------------------------------------
 
 
+@pytest.mark.xfail(strict=True, reason="service bug: no task_ready event for closure_review, which record_outcomes "
+                   "makes ready directly (workflows/engine.py Runner.complete/_advance snapshot after task.run())")
 def test_referral_to_closure_in_time(driver: Driver) -> None:
     iid = start(driver)
     assert driver.task(iid, "assess_eligibility")["role"] == "manager"
