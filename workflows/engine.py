@@ -37,7 +37,6 @@ from .deployment import specs_for
 from .expressions import make_script_engine
 from .model import ProcessModel
 from .state import Snapshot, all_tasks, bpmn_id, due_at, dump, load, messages_of, snapshot, timer_of
-from .state import variables as current_variables
 
 
 class TaskNotOpen(LookupError):
@@ -99,7 +98,7 @@ class Runner:
             trigger = EventDraft(
                 "instance_started", data={"variables": copy.deepcopy(variables)}, actor=actor
             )
-            return self._advance(workflow, trigger, {})
+            return self._advance(workflow, trigger, None)
 
     def complete(
         self,
@@ -112,7 +111,7 @@ class Runner:
         with clock.at(now):
             workflow = self._load(state)
             task = self._open_user_task(workflow, task_id)
-            before = self._variables(workflow)
+            prior = snapshot(self.model, workflow)
             task.data.update(copy.deepcopy(data))
             trigger = EventDraft(
                 "task_completed",
@@ -122,7 +121,7 @@ class Runner:
                 actor=actor,
             )
             task.run()
-            return self._advance(workflow, trigger, before)
+            return self._advance(workflow, trigger, prior)
 
     def fire_timer(self, state: dict[str, Any], task_id: str, now: datetime | None = None) -> Outcome:
         """Fire the waiting timer ``task_id`` now, whatever its due time (the scheduler decides when)."""
@@ -133,7 +132,7 @@ class Runner:
             if found is None:
                 raise NoWaitingEvent(f"no waiting timer {task_id}")
             definition, element = found
-            before = self._variables(workflow)
+            prior = snapshot(self.model, workflow)
             due = snapshot_due(task)
             if isinstance(definition, CycleTimerEventDefinition):
                 # A cycle ticks when the clock passes its next moment, then waits for the next one.
@@ -149,7 +148,7 @@ class Runner:
                 task_id=task_id,
                 data={"due_at": due, "fired_at": moment.isoformat()},
             )
-            return self._advance(workflow, trigger, before)
+            return self._advance(workflow, trigger, prior)
 
     def deliver(
         self,
@@ -164,7 +163,7 @@ class Runner:
             waiting = [t for t in workflow.event_manager.tasks.values() if name in messages_of(t)]
             if not waiting:
                 raise NoWaitingEvent(f"not waiting for message '{name}'")
-            before = self._variables(workflow)
+            prior = snapshot(self.model, workflow)
             definition = waiting[0].task_spec.event_definition
             if isinstance(definition, MultipleEventDefinition):  # an event-based gateway
                 definition = next(
@@ -180,7 +179,7 @@ class Runner:
                 data={"name": name, "payload": copy.deepcopy(payload)},
                 actor=actor,
             )
-            return self._advance(workflow, trigger, before)
+            return self._advance(workflow, trigger, prior)
 
     def cancel(self, state: dict[str, Any], actor: str, reason: str, now: datetime | None = None) -> Outcome:
         with clock.at(now):
@@ -210,9 +209,6 @@ class Runner:
         workflow.script_engine = self._script_engine()
         return workflow
 
-    def _variables(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        return copy.deepcopy(current_variables(workflow))
-
     def _open_user_task(self, workflow: BpmnWorkflow, task_id: str) -> Task:
         try:
             task = workflow.get_task_from_id(UUID(task_id))
@@ -222,10 +218,10 @@ class Runner:
             raise TaskNotOpen(task_id)
         return task
 
-    def _advance(self, workflow: BpmnWorkflow, trigger: EventDraft, before: dict[str, Any]) -> Outcome:
-        """Run engine steps after ``trigger`` and describe what changed."""
-        prior = snapshot(self.model, workflow)
-        open_before = {t.task_id for t in prior.open_tasks} - {trigger.task_id}
+    def _advance(self, workflow: BpmnWorkflow, trigger: EventDraft, prior: Snapshot | None) -> Outcome:
+        """Run engine steps after ``trigger`` and describe what changed since ``prior`` (None: a start)."""
+        before = copy.deepcopy(prior.variables) if prior else {}
+        open_before = ({t.task_id for t in prior.open_tasks} if prior else set()) - {trigger.task_id}
         completed: list[str] = []
         fired: list[EventDraft] = []
         saved: dict[UUID, dict[str, Any]] = {}
@@ -264,7 +260,7 @@ class Runner:
             completed.insert(0, trigger.activity_id)
         after = snapshot(self.model, workflow, error=error is not None)
         trigger.data.update(_diff(before, after.variables))
-        if after.stage != prior.stage or trigger.type == "instance_started":
+        if prior is None or after.stage != prior.stage:
             trigger.data["stage"] = after.stage
         if completed:
             trigger.data["completed"] = [c for c in completed if c]

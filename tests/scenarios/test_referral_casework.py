@@ -23,23 +23,50 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # Monday
 DMN = Path(__file__).resolve().parents[2] / "bpmn" / "eligibility.dmn"
 MANAGER, ADVOCATE = "manager1", "advocate1"
 
-REFERRAL = {"person_ref": "ADV-2026-0001", "referral_source": "social_worker", "advocacy_type": "care_act",
-            "urgency": "standard"}
-CARE_ACT = {"difficulty_understanding": True, "difficulty_retaining": False, "difficulty_weighing": False,
-            "difficulty_communicating": False, "appropriate_individual_available": False}
+REFERRAL = {
+    "person_ref": "ADV-2026-0001",
+    "referral_source": "social_worker",
+    "advocacy_type": "care_act",
+    "urgency": "standard",
+}
+CARE_ACT = {
+    "difficulty_understanding": True,
+    "difficulty_retaining": False,
+    "difficulty_weighing": False,
+    "difficulty_communicating": False,
+    "appropriate_individual_available": False,
+}
 ALLOCATION = {"advocate": ADVOCATE, "instruction": "instructed"}
 FIRST_CONTACT = {"first_contact_at": "2026-01-05T15:00:00+00:00", "contact_method": "phone"}
-WORK_DONE = {"work_date": "2026-01-08", "issues_raised": "Wants a say in the move to supported living.",
-             "actions_taken": "Attended the care review and put the person's wishes.", "meetings_attended": 1,
-             "more_work_needed": False}
+WORK_DONE = {
+    "work_date": "2026-01-08",
+    "issues_raised": "Wants a say in the move to supported living.",
+    "actions_taken": "Attended the care review and put the person's wishes.",
+    "meetings_attended": 1,
+    "more_work_needed": False,
+}
 MORE_WORK = {**WORK_DONE, "more_work_needed": True}
-OUTCOMES = {"outcome_informed": "yes", "outcome_involved": "yes", "outcome_negotiated": "partly",
-            "outcome_personal_achieved": "partly", "outcome_empowered": "no", "voice_heard": True,
-            "outcome_story": "They chose the new home themselves.", "story_shareable": True}
+OUTCOMES = {
+    "outcome_informed": "yes",
+    "outcome_involved": "yes",
+    "outcome_negotiated": "partly",
+    "outcome_personal_achieved": "partly",
+    "outcome_empowered": "no",
+    "voice_heard": True,
+    "outcome_story": "They chose the new home themselves.",
+    "story_shareable": True,
+}
 APPROVE = {"closure_decision": "approve"}
 RETURN = {"closure_decision": "return", "return_reason": "The outcome story needs the person's own words."}
-ESCALATION_KEYS = {"sla_key", "source_instance_id", "milestone", "due_at", "breached_at",
-                   "breaches_this_quarter", "breach_threshold"}
+ESCALATION_KEYS = {
+    "sla_key",
+    "source_instance_id",
+    "milestone",
+    "due_at",
+    "breached_at",
+    "breaches_this_quarter",
+    "breach_threshold",
+}
 
 
 def open_ids(driver: Driver, iid: str) -> list[str]:
@@ -95,9 +122,12 @@ ALL_DIFF = {**dict.fromkeys(CARE_ACT, True), "appropriate_individual_available":
 
 def individual(not_wanted: bool, safeguarding: bool) -> dict[str, bool]:
     """Care Act / Wales answers when an appropriate individual is available."""
-    return {**CARE_ACT, "appropriate_individual_available": True,
-            "appropriate_individual_not_wanted": not_wanted,
-            "appropriate_individual_safeguarding_concern": safeguarding}
+    return {
+        **CARE_ACT,
+        "appropriate_individual_available": True,
+        "appropriate_individual_not_wanted": not_wanted,
+        "appropriate_individual_safeguarding_concern": safeguarding,
+    }
 
 
 def imca(lacks: bool, consult: bool) -> dict[str, bool]:
@@ -133,8 +163,11 @@ def test_every_rule_of_the_eligibility_table_has_a_scenario() -> None:
     assert sorted(rules) == sorted({f"rule_{case[0]}" for case in ELIGIBILITY})
 
 
-@pytest.mark.parametrize(("rule", "kind", "answers", "eligible"), ELIGIBILITY,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(ELIGIBILITY)])
+@pytest.mark.parametrize(
+    ("rule", "kind", "answers", "eligible"),
+    ELIGIBILITY,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(ELIGIBILITY)],
+)
 def test_eligibility_rule(driver: Driver, rule: str, kind: str, answers: dict, eligible: bool) -> None:
     iid = start(driver, advocacy_type=kind)
     assert open_ids(driver, iid) == ["assess_eligibility"]
@@ -162,19 +195,27 @@ def test_the_manager_may_correct_the_kind_of_advocacy_when_assessing(driver: Dri
     assert open_ids(driver, iid) == ["allocate_advocate"]
 
 
-@pytest.mark.parametrize(("answers", "field"), [
-    ({"advocacy_type": "care_act", **NO_DIFF, "appropriate_individual_available": True},
-     "appropriate_individual_not_wanted"),
-    ({"advocacy_type": "ipa_wales", "difficulty_understanding": True}, "appropriate_individual_available"),
-    ({"advocacy_type": "imca"}, "lacks_capacity"),
-    ({"advocacy_type": "imca", "lacks_capacity": True}, "anyone_appropriate_to_consult"),
-    ({"advocacy_type": "imha"}, "qualifying_patient"),
-    ({"advocacy_type": "generic"}, "meets_service_criteria"),
-    ({"advocacy_type": "citizen", "meets_service_criteria": True}, "advocacy_type"),
-    ({**CARE_ACT}, "advocacy_type"),
-    ({"advocacy_type": "imha", "qualifying_patient": "yes"}, "qualifying_patient"),
-    ({"advocacy_type": "imha", "qualifying_patient": True, "eligible": True}, "eligible"),
-])
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        (
+            {"advocacy_type": "care_act", **NO_DIFF, "appropriate_individual_available": True},
+            "appropriate_individual_not_wanted",
+        ),
+        (
+            {"advocacy_type": "ipa_wales", "difficulty_understanding": True},
+            "appropriate_individual_available",
+        ),
+        ({"advocacy_type": "imca"}, "lacks_capacity"),
+        ({"advocacy_type": "imca", "lacks_capacity": True}, "anyone_appropriate_to_consult"),
+        ({"advocacy_type": "imha"}, "qualifying_patient"),
+        ({"advocacy_type": "generic"}, "meets_service_criteria"),
+        ({"advocacy_type": "citizen", "meets_service_criteria": True}, "advocacy_type"),
+        ({**CARE_ACT}, "advocacy_type"),
+        ({"advocacy_type": "imha", "qualifying_patient": "yes"}, "qualifying_patient"),
+        ({"advocacy_type": "imha", "qualifying_patient": True, "eligible": True}, "eligible"),
+    ],
+)
 def test_assessment_asks_every_question_of_the_duty(driver: Driver, answers: dict, field: str) -> None:
     iid = start(driver)
     before = driver.history_types(iid)
@@ -197,8 +238,6 @@ def test_signpost_somewhere_else_needs_details(driver: Driver) -> None:
 # -- the main path, its roles and deadlines -----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="service bug: no task_ready event for closure_review, which record_outcomes "
-                   "makes ready directly (workflows/engine.py Runner.complete/_advance snapshot after task.run())")
 def test_referral_to_closure_in_time(driver: Driver) -> None:
     iid = start(driver)
     assert driver.task(iid, "assess_eligibility")["role"] == "manager"
@@ -223,7 +262,8 @@ def test_referral_to_closure_in_time(driver: Driver) -> None:
     assert (state["status"], state["end_state"]) == ("completed", "closed")
     assert state["variables"]["voice_heard"] is True and state["variables"]["instruction"] == "instructed"
     assert driver.history_types(iid) == ["instance_started"] + ["task_ready", "task_completed"] * 6 + [
-        "instance_completed"]
+        "instance_completed"
+    ]
     driver.advance_clock(T0 + timedelta(days=30))
     assert driver.instances("sla_escalation") == []
 
@@ -257,8 +297,9 @@ def test_closure_returned_then_approved(driver: Driver) -> None:
     iid = to_work(driver)
     driver.complete(iid, "advocacy_work", WORK_DONE, ADVOCATE)
     driver.complete(iid, "record_outcomes", OUTCOMES, ADVOCATE)
-    assert "return_reason" in refused(driver.complete, iid, "closure_review", {"closure_decision": "return"},
-                                      MANAGER)
+    assert "return_reason" in refused(
+        driver.complete, iid, "closure_review", {"closure_decision": "return"}, MANAGER
+    )
     driver.complete(iid, "closure_review", RETURN, MANAGER)
     assert open_ids(driver, iid) == ["advocacy_work"] and driver.instance(iid)["status"] == "running"
     assert driver.task(iid, "advocacy_work")["assignee"] == ADVOCATE
@@ -323,8 +364,10 @@ def test_missed_first_contact_escalates_and_never_stops_the_case(driver: Driver)
     assert not case_content & set(variables), "an escalation never carries the person's case content"
     driver.complete(iid, "first_contact", FIRST_CONTACT, ADVOCATE)
     close(driver, iid)
-    assert in_order(driver.history_types(iid), ["timer_fired", "deadline_breached", "escalation_started",
-                                                "task_completed", "instance_completed"])
+    assert in_order(
+        driver.history_types(iid),
+        ["timer_fired", "deadline_breached", "escalation_started", "task_completed", "instance_completed"],
+    )
 
 
 def test_late_allocation_makes_first_contact_overdue_at_once(driver: Driver) -> None:
@@ -372,12 +415,19 @@ BAD_DATA = [
     ("record_outcomes", {**OUTCOMES, "person_name": "Jo"}, "person_name"),
     ("closure_review", {"closure_decision": "close"}, "closure_decision"),
 ]
-BEFORE = {"allocate_advocate": [], "first_contact": ["allocate_advocate"],
-          "advocacy_work": ["allocate_advocate", "first_contact"],
-          "record_outcomes": ["allocate_advocate", "first_contact", "advocacy_work"],
-          "closure_review": ["allocate_advocate", "first_contact", "advocacy_work", "record_outcomes"]}
-DATA = {"allocate_advocate": ALLOCATION, "first_contact": FIRST_CONTACT, "advocacy_work": WORK_DONE,
-        "record_outcomes": OUTCOMES}
+BEFORE = {
+    "allocate_advocate": [],
+    "first_contact": ["allocate_advocate"],
+    "advocacy_work": ["allocate_advocate", "first_contact"],
+    "record_outcomes": ["allocate_advocate", "first_contact", "advocacy_work"],
+    "closure_review": ["allocate_advocate", "first_contact", "advocacy_work", "record_outcomes"],
+}
+DATA = {
+    "allocate_advocate": ALLOCATION,
+    "first_contact": FIRST_CONTACT,
+    "advocacy_work": WORK_DONE,
+    "record_outcomes": OUTCOMES,
+}
 
 
 @pytest.mark.parametrize(("activity", "data", "field"), BAD_DATA)

@@ -29,11 +29,19 @@ PROCESS = "sla_escalation"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # Monday
 REPO = Path(__file__).resolve().parents[2]
 MANAGER, COMMISSIONER = "manager1", "commissioner1"
-BREACH = {"sla_key": "default", "source_instance_id": "referral_casework-1", "milestone": "first_contact",
-          "due_at": "2026-01-05T09:00:00+00:00", "breached_at": "2026-01-05T09:00:00+00:00",
-          "breaches_this_quarter": 1, "breach_threshold": 3}
-REMEDY = {"cause": "Two advocates off sick in the same week.",
-          "remedial_action": "Bank advocate cover agreed."}
+BREACH = {
+    "sla_key": "default",
+    "source_instance_id": "referral_casework-1",
+    "milestone": "first_contact",
+    "due_at": "2026-01-05T09:00:00+00:00",
+    "breached_at": "2026-01-05T09:00:00+00:00",
+    "breaches_this_quarter": 1,
+    "breach_threshold": 3,
+}
+REMEDY = {
+    "cause": "Two advocates off sick in the same week.",
+    "remedial_action": "Bank advocate cover agreed.",
+}
 
 
 def open_ids(driver: Driver, iid: str) -> list[str]:
@@ -77,16 +85,23 @@ def test_manager_explains_in_time(driver: Driver) -> None:
     driver.complete(iid, "manager_review", {**REMEDY, "remedial_action_by": "2026-01-12"}, "manager2")
     ended(driver, iid, "resolved")
     assert driver.history_types(iid) == [
-        "instance_started", "task_ready", "task_completed", "instance_completed"]
+        "instance_started",
+        "task_ready",
+        "task_completed",
+        "instance_completed",
+    ]
     assert driver.instance(iid)["variables"]["cause"] == REMEDY["cause"]
     driver.advance_clock(T0 + timedelta(days=10))
     assert "timer_fired" not in driver.history_types(iid)
 
 
-@pytest.mark.parametrize(("breached_at", "due_at"), [
-    ("2026-01-09T10:00:00+00:00", datetime(2026, 1, 12, 10, 0, tzinfo=UTC)),  # Friday -> Monday
-    ("2025-12-24T10:00:00+00:00", datetime(2025, 12, 29, 10, 0, tzinfo=UTC)),  # Christmas and Boxing Day
-])
+@pytest.mark.parametrize(
+    ("breached_at", "due_at"),
+    [
+        ("2026-01-09T10:00:00+00:00", datetime(2026, 1, 12, 10, 0, tzinfo=UTC)),  # Friday -> Monday
+        ("2025-12-24T10:00:00+00:00", datetime(2025, 12, 29, 10, 0, tzinfo=UTC)),  # Christmas and Boxing Day
+    ],
+)
 def test_response_deadline_counts_working_days(driver: Driver, breached_at: str, due_at: datetime) -> None:
     driver.now = datetime.fromisoformat(breached_at)
     iid = start(driver, due_at=breached_at, breached_at=breached_at)
@@ -109,17 +124,23 @@ def test_missed_response_goes_to_the_commissioner(driver: Driver) -> None:
 # -- level 2 and contract review -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("decision", "end_state"), [("accept", "remedy_accepted"),
-                                                      ("improvement_plan", "improvement_plan")])
+@pytest.mark.parametrize(
+    ("decision", "end_state"), [("accept", "remedy_accepted"), ("improvement_plan", "improvement_plan")]
+)
 def test_commissioner_decides(driver: Driver, decision: str, end_state: str) -> None:
     iid = to_level_2(driver)
     driver.complete(iid, "commissioner_review", {"commissioner_decision": decision}, COMMISSIONER)
     ended(driver, iid, end_state)
 
 
-@pytest.mark.parametrize(("outcome", "end_state"), [("continue", "contract_continued"),
-                                                    ("improvement_plan", "improvement_plan"),
-                                                    ("decommission", "decommissioned")])
+@pytest.mark.parametrize(
+    ("outcome", "end_state"),
+    [
+        ("continue", "contract_continued"),
+        ("improvement_plan", "improvement_plan"),
+        ("decommission", "decommissioned"),
+    ],
+)
 def test_commissioner_opens_a_contract_review(driver: Driver, outcome: str, end_state: str) -> None:
     iid = to_level_2(driver)
     decision = {"commissioner_decision": "contract_review", "commissioner_notes": "Third breach this month."}
@@ -130,10 +151,18 @@ def test_commissioner_opens_a_contract_review(driver: Driver, outcome: str, end_
     ended(driver, iid, end_state)
 
 
-@pytest.mark.parametrize(("breaches", "threshold", "first_task"), [
-    (1, 3, "manager_review"), (3, 3, "manager_review"), (4, 3, "contract_review"), (1, 0, "contract_review")])
+@pytest.mark.parametrize(
+    ("breaches", "threshold", "first_task"),
+    [
+        (1, 3, "manager_review"),
+        (3, 3, "manager_review"),
+        (4, 3, "contract_review"),
+        (1, 0, "contract_review"),
+    ],
+)
 def test_breaches_above_threshold_go_straight_to_contract_review(
-        driver: Driver, breaches: int, threshold: int, first_task: str) -> None:
+    driver: Driver, breaches: int, threshold: int, first_task: str
+) -> None:
     iid = start(driver, breaches_this_quarter=breaches, breach_threshold=threshold)
     assert open_ids(driver, iid) == [first_task]
     if first_task == "contract_review":
@@ -150,8 +179,12 @@ def test_a_response_deadline_already_passed_fires_at_once(driver: Driver) -> Non
 
 # -- started by the service: the breach only --------------------------------------------------
 
-REFERRAL = {"person_ref": "ADV-2026-0007", "referral_source": "health", "advocacy_type": "imca",
-            "urgency": "standard"}
+REFERRAL = {
+    "person_ref": "ADV-2026-0007",
+    "referral_source": "health",
+    "advocacy_type": "imca",
+    "urgency": "standard",
+}
 
 
 def test_escalations_from_casework_count_breaches_and_carry_no_case_content(driver: Driver) -> None:
@@ -173,29 +206,40 @@ def test_escalations_from_casework_count_breaches_and_carry_no_case_content(driv
 # -- forms refuse bad data and change nothing -------------------------------------------------
 
 
-@pytest.mark.parametrize(("variables", "field"), [
-    ({k: v for k, v in BREACH.items() if k != "breach_threshold"}, "breach_threshold"),
-    ({**BREACH, "breaches_this_quarter": "4"}, "breaches_this_quarter"),
-    ({**BREACH, "due_at": "yesterday"}, "due_at"),
-    ({**BREACH, "milestone": "First Contact"}, "milestone"),
-    ({**BREACH, "person_ref": "ADV-2026-0001"}, "person_ref"),
-])
+@pytest.mark.parametrize(
+    ("variables", "field"),
+    [
+        ({k: v for k, v in BREACH.items() if k != "breach_threshold"}, "breach_threshold"),
+        ({**BREACH, "breaches_this_quarter": "4"}, "breaches_this_quarter"),
+        ({**BREACH, "due_at": "yesterday"}, "due_at"),
+        ({**BREACH, "milestone": "First Contact"}, "milestone"),
+        ({**BREACH, "person_ref": "ADV-2026-0001"}, "person_ref"),
+    ],
+)
 def test_start_form_refuses_anything_but_a_breach(driver: Driver, variables: dict, field: str) -> None:
     assert field in refused(driver.start, PROCESS, variables)
     assert driver.instances(PROCESS) == []
 
 
-@pytest.mark.parametrize(("level_2", "activity", "data", "field"), [
-    (False, "manager_review", {"remedial_action": "More staff."}, "cause"),
-    (False, "manager_review", {**REMEDY, "remedial_action_by": "next week"}, "remedial_action_by"),
-    (False, "manager_review", {**REMEDY, "person_ref": "ADV-2026-0001"}, "person_ref"),
-    (True, "commissioner_review", {"commissioner_decision": "terminate"}, "commissioner_decision"),
-    (True, "commissioner_review", {"commissioner_notes": "?"}, "commissioner_decision"),
-    (True, "commissioner_review", {"commissioner_decision": "accept", "commissioner_notes": 5},
-     "commissioner_notes"),
-])
-def test_task_forms_refuse_bad_data(driver: Driver, level_2: bool, activity: str, data: dict,
-                                    field: str) -> None:
+@pytest.mark.parametrize(
+    ("level_2", "activity", "data", "field"),
+    [
+        (False, "manager_review", {"remedial_action": "More staff."}, "cause"),
+        (False, "manager_review", {**REMEDY, "remedial_action_by": "next week"}, "remedial_action_by"),
+        (False, "manager_review", {**REMEDY, "person_ref": "ADV-2026-0001"}, "person_ref"),
+        (True, "commissioner_review", {"commissioner_decision": "terminate"}, "commissioner_decision"),
+        (True, "commissioner_review", {"commissioner_notes": "?"}, "commissioner_decision"),
+        (
+            True,
+            "commissioner_review",
+            {"commissioner_decision": "accept", "commissioner_notes": 5},
+            "commissioner_notes",
+        ),
+    ],
+)
+def test_task_forms_refuse_bad_data(
+    driver: Driver, level_2: bool, activity: str, data: dict, field: str
+) -> None:
     iid = to_level_2(driver) if level_2 else start(driver)
     before = (driver.history_types(iid), driver.instance(iid)["variables"])
     actor = COMMISSIONER if level_2 else MANAGER
@@ -208,14 +252,20 @@ def test_contract_review_form_refuses_unknown_outcomes(driver: Driver) -> None:
     iid = start(driver, breaches_this_quarter=5)
     bad = {"contract_review_outcome": "extend", "contract_review_notes": "x", "budget": 1}
     assert set(refused(driver.complete, iid, "contract_review", bad, COMMISSIONER)) == {
-        "contract_review_outcome", "budget"}
+        "contract_review_outcome",
+        "budget",
+    }
     assert open_ids(driver, iid) == ["contract_review"]
 
 
 # -- diagrams and forms of referral_casework and sla_escalation --------------------------------
 
-NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-      "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+}
 MINE = ["referral_casework", "sla_escalation"]
 ESCALATION_VARIABLES = set(BREACH)
 
@@ -232,8 +282,9 @@ def bounds(root: etree._Element) -> dict[str, tuple[float, float, float, float]]
 def test_every_element_is_drawn_named_and_laid_out(process: str) -> None:
     root = etree.parse(str(REPO / "bpmn" / f"{process}.bpmn")).getroot()
     shapes = bounds(root)
-    edges = {e.get("bpmnElement"): e.findall("di:waypoint", NS)
-             for e in root.iterfind(".//bpmndi:BPMNEdge", NS)}
+    edges = {
+        e.get("bpmnElement"): e.findall("di:waypoint", NS) for e in root.iterfind(".//bpmndi:BPMNEdge", NS)
+    }
     (definition,) = root.findall("bpmn:process", NS)
     assert root.find("bpmn:collaboration/bpmn:participant", NS).get("processRef") == process
     nodes = [e for e in definition if e.tag.split("}")[1] not in ("laneSet", "sequenceFlow", "documentation")]
@@ -253,7 +304,7 @@ def test_every_element_is_drawn_named_and_laid_out(process: str) -> None:
         assert ey + eh / 2 == ty + th and tx <= ex + ew / 2 <= tx + tw, f"{event} is not on {task}'s border"
     flow_nodes = [n.get("id") for n in nodes if n.get("id") not in boundary]
     for i, a in enumerate(flow_nodes):
-        for b in flow_nodes[i + 1:]:
+        for b in flow_nodes[i + 1 :]:
             (ax, ay, aw, ah), (bx, by, bw, bh) = shapes[a], shapes[b]
             assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, f"{a} overlaps {b}"
 
