@@ -65,7 +65,9 @@ def _store(
         timer = model.timers.get(event.activity_id or "") if event.type == "timer_fired" else None
         if timer is not None and timer.sla_milestone:
             due = event.data.get("due_at")
-            _escalate(session, instance, timer.sla_milestone, datetime.fromisoformat(due) if due else None, now)
+            _escalate(
+                session, instance, timer.sla_milestone, datetime.fromisoformat(due) if due else None, now
+            )
     return instance
 
 
@@ -183,7 +185,30 @@ def complete_task(
         )
     except TaskNotOpen:
         raise Conflict(f"task {task_id} is no longer open") from None
+    meta = model.user_tasks.get(task.activity_id)
+    if meta is not None and meta.records == "sla":
+        _record_sla(session, {**(instance.variables or {}), **data})
     return _store(session, instance, model, outcome, now)
+
+
+def _record_sla(session: Session, values: dict[str, Any]) -> None:
+    """SLA negotiation in a commissioning cycle creates (or updates) the SLA casework deadlines use."""
+    milestones = ("allocation", "first_contact", "escalation_response")
+    record = {
+        "provider": values.get("provider") or "",
+        "commissioner": values.get("local_authority") or "",
+        "targets": {m: values[f"target_{m}"] for m in milestones if values.get(f"target_{m}")},
+        "urgent": {m: values[f"urgent_target_{m}"] for m in milestones if values.get(f"urgent_target_{m}")},
+        "calendar": values.get("calendar") or "working_days",
+        "breach_threshold": int(values.get("breach_threshold") or 0),
+    }
+    key = values.get("sla_key")
+    if not key or not record["provider"] or not record["commissioner"] or not record["targets"]:
+        raise Invalid(
+            "the SLA cannot be recorded",
+            errors={"sla_key": ["an SLA needs a key, a provider, a commissioner and targets"]},
+        )
+    slas.save_sla(session, key, record, create=False)
 
 
 def deliver_message(
@@ -251,7 +276,9 @@ def fire_deadline(
 def _quarter_start(moment: datetime) -> datetime:
     """The start of the quarter ``moment`` falls in, in the service time zone, as UTC."""
     local = moment.astimezone(service_timezone())
-    first = local.replace(month=3 * ((local.month - 1) // 3) + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    first = local.replace(
+        month=3 * ((local.month - 1) // 3) + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
     return first.replace(tzinfo=None).replace(tzinfo=service_timezone()).astimezone(UTC)
 
 

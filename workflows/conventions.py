@@ -80,11 +80,16 @@ def user_task(
             _problem(file, task, f"camunda:assignee must be '${{variable}}' or a username, not {assignee!r}")
         )
         assignee = None
+    records = properties(task).get("records") or None
+    if records not in (None, "sla"):
+        problems.append(_problem(file, task, f"unknown record kind {records!r} (only 'sla')"))
+        records = None
     return UserTaskModel(
         activity_id=task_id,
         name=task.get("name") or task_id,
         role=role,
         assignee=assignee.strip() if assignee else None,
+        records=records,
     )
 
 

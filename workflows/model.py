@@ -27,6 +27,7 @@ class UserTaskModel:
     name: str
     role: str
     assignee: str | None = None  # "${variable}" or a literal username
+    records: str | None = None  # "sla": completing it creates or updates the SLA record it describes
 
 
 @dataclass(frozen=True)

@@ -266,6 +266,29 @@ def test_sla_terms_are_captured_for_the_service(driver):
     assert [d["activity_id"] for d in driver.deadlines(iid)] == ["quarter_timer"]
 
 
+def test_sla_negotiation_creates_the_sla_casework_uses(driver):
+    from service import slas
+
+    to(driver, "mobilisation")
+    sla = driver.db.read(slas.get_sla, "north-borough-2026")
+    assert sla.provider == "Advocacy North"
+    assert sla.commissioner == START["local_authority"]
+    assert sla.targets == {"allocation": "P1D", "first_contact": "P2D", "escalation_response": "P1D"}
+    assert sla.urgent == {"first_contact": "PT4H"}
+    assert (sla.calendar, sla.breach_threshold) == ("working_days", 3)
+    referral = driver.start(
+        "referral_casework",
+        {
+            "person_ref": "P-2001",
+            "referral_source": "self",
+            "advocacy_type": "care_act",
+            "urgency": "standard",
+            "sla_key": "north-borough-2026",
+        },
+    )
+    assert driver.instance(referral)["status"] == "running"
+
+
 def test_quarterly_monitoring_repeats_until_the_review_is_due(driver):
     iid = to(driver, "mobilisation")
     step(driver, iid, "mobilisation")
