@@ -68,6 +68,18 @@ def _store(
             _escalate(
                 session, instance, timer.sla_milestone, datetime.fromisoformat(due) if due else None, now
             )
+    continuation = model.continuations.get(outcome.snapshot.end_state or "")
+    if outcome.snapshot.status == "completed" and continuation is not None:
+        process, variable = continuation
+        start_instance(
+            session,
+            None,
+            process,
+            dict((instance.variables or {}).get(variable) or {}),
+            business_key=instance.business_key,
+            now=now,
+            continues=instance.id,
+        )
     return instance
 
 
@@ -95,8 +107,12 @@ def start_instance(
     version: int | None = None,
     business_key: str | None = None,
     now: datetime | None = None,
+    continues: str | None = None,
 ) -> ProcessInstance:
-    """Start ``process``; ``actor`` None means the service itself (e.g. an escalation)."""
+    """Start ``process``; ``actor`` None means the service itself (an escalation, a continuation).
+
+    ``continues`` names the instance this one carries on from (recorded in ``instance_started``).
+    """
     now = now or utcnow()
     definition = get_definition(session, process, version)
     model = model_of(definition)
@@ -135,6 +151,8 @@ def start_instance(
     session.flush()
     outcome = runner(session, model).start(variables, actor.username if actor else None, now)
     outcome.events[0].data["business_key"] = business_key
+    if continues:
+        outcome.events[0].data["continues"] = continues
     return _store(session, instance, model, outcome, now)
 
 

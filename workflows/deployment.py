@@ -164,6 +164,11 @@ def _model(
                 )
             )
     ends = [el.get("id") for el in process.findall(conventions._q("endEvent"))]
+    continuations = {}
+    for end in process.findall(conventions._q("endEvent")):
+        props = conventions.properties(end)
+        if props.get("continues_as") and props.get("continue_with"):
+            continuations[end.get("id")] = (props["continues_as"], props["continue_with"])
     return ProcessModel(
         key=key,
         name=process.get("name") or key,
@@ -177,6 +182,7 @@ def _model(
         lanes={node: lane.get("id") for node, lane in lanes.items()},
         names=names,
         end_events=ends,
+        continuations=continuations,
     )
 
 

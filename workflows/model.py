@@ -54,6 +54,8 @@ class ProcessModel:
     lanes: dict[str, str] = field(default_factory=dict)  # flow node id -> lane id
     names: dict[str, str] = field(default_factory=dict)  # element id -> human name
     end_events: list[str] = field(default_factory=list)
+    # end event id -> (process key, variable holding the new instance's start variables)
+    continuations: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def checksum(self) -> str:
@@ -75,6 +77,7 @@ class ProcessModel:
         data = dict(data)
         data["user_tasks"] = {k: UserTaskModel(**v) for k, v in data.get("user_tasks", {}).items()}
         data["timers"] = {k: TimerModel(**v) for k, v in data.get("timers", {}).items()}
+        data["continuations"] = {k: tuple(v) for k, v in data.get("continuations", {}).items()}
         return cls(**data)
 
 

@@ -8,10 +8,14 @@ task or timer it waits on.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
+
+from service.models import HistoryEvent
 
 PROCESS = "commissioning_cycle"
 WHO = "commissioner1"
@@ -321,6 +325,20 @@ def test_recommission_ends_the_instance_and_requests_a_new_cycle(driver):
     assert instance["variables"]["next_cycle_requested"] is True
     assert driver.tasks(iid) == [] and driver.deadlines(iid) == []
     assert driver.history_types(iid)[-1] == "instance_completed"
+    # the cycle continues in a new, linked instance that starts again at Analyse
+    [old, new] = driver.instances(PROCESS)
+    assert old == iid
+    fresh = driver.instance(new)
+    assert (fresh["status"], fresh["stage"]) == ("running", "analyse")
+    assert fresh["variables"]["service_name"] == START["service_name"]
+    assert fresh["variables"]["local_authority"] == START["local_authority"]
+    assert open_ids(driver, new) == ["needs_assessment"]
+    started = driver.db.read(
+        lambda s: s.scalars(
+            select(HistoryEvent).where(HistoryEvent.instance_id == new, HistoryEvent.seq == 1)
+        ).one()
+    )
+    assert json.loads(started.data)["continues"] == iid
 
 
 def test_decommission_ends_the_service(driver):
