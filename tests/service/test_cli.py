@@ -61,11 +61,3 @@ def test_users_create_prints_a_working_token(tmp_path):
 @pytest.mark.parametrize("role", ["root", ""])
 def test_users_create_refuses_unknown_roles(tmp_path, role):
     assert _cli(tmp_path, "users", "create", "bob", "--role", role).returncode != 0
-
-
-def test_demo_loads_users(tmp_path):
-    assert _cli(tmp_path, "deploy", str(ROOT / "bpmn" / "example_callback.bpmn")).returncode == 0
-    result = _cli(tmp_path, "demo")
-    assert result.returncode == 0, result.stderr
-    assert "manager1" in result.stdout
-    assert "demo instances started: 2" in result.stdout
