@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from .api import audit, definitions, health, instances, messages, slas, tasks
+from .api import audit, definitions, health, instances, messages, reports, slas, tasks
 from .api.common import ProblemApi, register_error_handlers
 from .config import Settings
 from .db import make_engine, make_session_factory
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, *, start_scheduler: bool | None
         },
     )
     app.extensions["advocacy_flow.api"] = api
-    for module in (health, definitions, instances, tasks, messages, audit, slas):
+    for module in (health, definitions, instances, tasks, messages, audit, slas, reports):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
 

@@ -184,6 +184,10 @@ from .audit_cli import audit  # noqa: E402
 
 main.add_command(audit)
 
+from .report_cli import report  # noqa: E402
+
+main.add_command(report)
+
 
 if __name__ == "__main__":
     main()

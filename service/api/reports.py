@@ -1,0 +1,90 @@
+"""Reports for commissioners: the quarterly monitoring return and the commissioning cycles."""
+
+from __future__ import annotations
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from .. import reports
+from .common import actor, db
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Commissioner reports")
+
+
+class QuarterlyQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    sla = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    quarter = fields.String(
+        required=True,
+        validate=validate.Regexp(reports.QUARTER, error="expected a quarter like 2026Q1"),
+        metadata={"description": "YYYYQn, e.g. 2026Q1 (1 January to 31 March, Europe/London)"},
+    )
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    stories = fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=0, max=500),
+        metadata={"description": "at most this many shareable outcome stories (default 50)"},
+    )
+
+
+class CommissioningQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    include_ended = fields.Boolean(load_default=False, metadata={"description": "ended cycles too"})
+
+
+_JSON_OR_CSV = {
+    "200": {
+        "description": 'the quarterly return (API.md); counts 1-4 are "<5" for a commissioner',
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def _json(body):
+    response = current_app.json.response(body)
+    response.status_code = 200
+    return response
+
+
+@blp.route("/reports/quarterly")
+@blp.arguments(QuarterlyQuery, location="query")
+@blp.doc(responses=_JSON_OR_CSV)
+def quarterly(query):
+    """The quarterly monitoring return for one SLA: referrals, eligibility, response times,
+    escalations, cases, outcomes and shareable stories; ``?format=csv`` for one ``figure,value``
+    row per figure.  Commissioners see counts under 5 as ``"<5"`` and rates over fewer than 5
+    cases as null."""
+    caller = actor()
+    report = db().read(reports.quarterly, caller, query["sla"], query["quarter"], stories=query["stories"])
+    if query["format"] == "csv":
+        name = f"quarterly-{report['sla']}-{report['quarter']}.csv"
+        return Response(
+            reports.to_csv(report),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return _json(report)
+
+
+@blp.route("/reports/commissioning")
+@blp.arguments(CommissioningQuery, location="query")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "each cycle: id, service_name, local_authority, stage, step, days_in_stage, "
+            "contract_end (plus status, step_name, days_by_stage); and contracts ending within 6 months",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+)
+def commissioning(query):
+    """Each commissioning cycle with its stage, current step and time in each stage."""
+    return _json(db().read(reports.commissioning, actor(), include_ended=query["include_ended"]))

@@ -1,0 +1,65 @@
+"""``advocacy-flow report quarterly | commissioning``: the commissioner reports, straight from the database."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .config import Settings
+
+
+def _db():
+    from .cli import _database
+
+    return _database(Settings.from_env())
+
+
+@click.group()
+def report() -> None:
+    """Commissioner reports: the quarterly monitoring return, the commissioning cycles."""
+
+
+@report.command("quarterly")
+@click.option("--sla", "sla_key", required=True, help="The SLA key, e.g. default.")
+@click.option("--quarter", required=True, help="e.g. 2026Q1 (1 January to 31 March, Europe/London).")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option(
+    "--as-role",
+    "role",
+    type=click.Choice(["commissioner", "manager", "auditor"]),
+    default="manager",
+    show_default=True,
+    help="commissioner: counts under 5 shown as <5 and rates over fewer than 5 cases as null.",
+)
+@click.option("--stories", type=click.IntRange(0, 500), default=50, show_default=True)
+def quarterly(sla_key: str, quarter: str, fmt: str, role: str, stories: int) -> None:
+    """Print the quarterly monitoring return of one SLA (the same figures as GET /reports/quarterly)."""
+    from . import reports
+    from .permissions import Actor
+    from .problems import Problem
+
+    try:
+        body = _db().read(reports.quarterly, Actor("cli", role), sla_key, quarter, stories=stories)
+    except Problem as err:
+        click.echo(f"refused: {err.detail}", err=True)
+        for field, messages in (err.errors or {}).items():
+            for message in messages:
+                click.echo(f"  {field}: {message}", err=True)
+        sys.exit(2 if err.status == 422 else 1)
+    if fmt == "csv":
+        click.echo(reports.to_csv(body), nl=False)
+    else:
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+
+
+@report.command("commissioning")
+@click.option("--include-ended", is_flag=True, help="Ended cycles too.")
+def commissioning(include_ended: bool) -> None:
+    """Print each commissioning cycle: stage, step, days in stage, contracts ending within 6 months."""
+    from . import reports
+    from .permissions import Actor
+
+    body = _db().read(reports.commissioning, Actor("cli", "auditor"), include_ended=include_ended)
+    click.echo(json.dumps(body, indent=2, ensure_ascii=False))

@@ -1,0 +1,604 @@
+"""Commissioner reporting: the quarterly monitoring return and the commissioning cycles.
+
+Every figure is an SQL aggregate (COUNT / SUM(CASE ...) / GROUP BY over the JSON
+variables, the task and deadline indexes) run on the database; Python only adds
+up a handful of grouped rows.  The one exception is working time to a milestone:
+the database returns one pair of moments per case and Python turns each into
+working hours (weekends and England-and-Wales bank holidays excluded, in the
+service time zone) for the median and 90th percentile.
+
+Definitions (see also docs in the API blueprint):
+
+* a referral belongs to the return when its ``received_at`` (UTC ISO text) falls in
+  the quarter's local days, and its ``sla_key`` is the SLA (or it has none and the
+  SLA is the service default);
+* milestone ``met``: no deadline of that milestone fired and the task it is attached
+  to was completed at or before its due moment; ``missed``: a deadline fired (or the
+  task was completed after the due moment); ``pending``: the deadline is still
+  pending.  A milestone withdrawn unreached (case cancelled) is in none of the three;
+* escalations: the ``sla_escalation`` instances started for the quarter's referrals;
+  ``level_2``: those that reached the commissioner's review, ``contract_review``:
+  those that reached a contract review; ``by_outcome``: their end state;
+* cases: ``open`` still running (or waiting, or in error), ``closed`` ended at ``closed``;
+* outcome percentages and ``voice_heard_rate``: over closed cases, one decimal.
+
+For a commissioner every count from 1 to 4 becomes ``"<5"``, and a percentage,
+median or percentile over fewer than 5 cases becomes ``None``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import uuid
+from bisect import bisect_right
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import (
+    TIMESTAMP,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    case,
+    cast,
+    column,
+    distinct,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session, aliased
+
+from workflows.calendar import is_working_day, service_timezone
+
+from .models import Deadline, HistoryEvent, ProcessInstance, Sla, Task, UtcDateTime
+from .permissions import Actor, require_role
+from .problems import Invalid
+
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+SOURCES = ("self", "family", "social_worker", "health", "care_provider", "other")
+ADVOCACY_TYPES = ("care_act", "ipa_wales", "imca", "imha", "generic")
+URGENCIES = ("urgent", "standard")
+MILESTONES = ("allocation", "first_contact")
+MEASURES = ("informed", "involved", "negotiated", "personal_achieved", "empowered")
+ANSWERS = ("yes", "partly", "no")
+ESCALATION_OUTCOMES = (
+    "resolved",
+    "remedy_accepted",
+    "improvement_plan",
+    "contract_continued",
+    "decommissioned",
+    "cancelled",
+    "in_progress",
+)
+THRESHOLD = 5  # counts below this are suppressed for commissioners
+STAGES = ("analyse", "plan", "deliver", "review")
+
+
+# -- the quarter -------------------------------------------------------------------------------
+
+
+def quarter_bounds(quarter: str) -> tuple[date, date, str, str]:
+    """``2026Q1`` -> first and last local day, and the UTC ISO text bounds [lo, hi) of received_at."""
+    match = QUARTER.fullmatch(quarter or "")
+    if match is None or not 1 <= int(match[1]) <= 9998:
+        raise Invalid("bad quarter", errors={"quarter": ["expected a quarter like 2026Q1"]})
+    year, q = int(match[1]), int(match[2])
+    first = date(year, 3 * q - 2, 1)
+    after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
+    zone = service_timezone()
+
+    def utc_text(day: date) -> str:
+        return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC).isoformat()
+
+    return first, after - timedelta(days=1), utc_text(first), utc_text(after)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _var(name: str):
+    return ProcessInstance.variables[name]
+
+
+def _text(session: Session, expr):
+    """Byte order for ISO text on PostgreSQL whatever the database's collation."""
+    return expr.collate("C") if session.bind.dialect.name == "postgresql" else expr
+
+
+def _count(condition) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+# The variables a return reads, each read once per referral into the cohort table.
+FIELDS = {
+    **dict.fromkeys(("received_at", "sla_key", "referral_source", "advocacy_type", "urgency"), Text),
+    **{f"outcome_{m}": Text for m in MEASURES},
+    **dict.fromkeys(("first_contact_at", "outcome_story"), Text),
+    **dict.fromkeys(("eligible", "voice_heard", "story_shareable"), Boolean),
+}
+
+
+def cohort(session: Session, sla: Sla, lo: str, hi: str) -> Table:
+    """A temporary table of the referrals of ``sla`` received in [lo, hi): id, status, end_state, FIELDS.
+
+    The JSON is parsed once per referral (``json_to_record`` on PostgreSQL, whose ``->>`` on
+    ``json`` would parse the whole document again for every field); every figure is then an
+    aggregate over plain columns.  Dropped by ``quarterly`` (and at commit on PostgreSQL).
+    """
+    postgres = session.bind.dialect.name == "postgresql"
+    if postgres:
+        record = (
+            func.json_to_record(ProcessInstance.variables)
+            .table_valued(*(column(name, kind) for name, kind in FIELDS.items()))
+            .render_derived(name="v", with_types=True)
+        )
+        values = [record.c[name] for name in FIELDS]
+        source = select(ProcessInstance.id, ProcessInstance.status, ProcessInstance.end_state, *values)
+        source = source.select_from(ProcessInstance).join(record, true())
+    else:
+        values = [
+            _var(name).as_boolean() if kind is Boolean else _var(name).as_string()
+            for name, kind in FIELDS.items()
+        ]
+        source = select(ProcessInstance.id, ProcessInstance.status, ProcessInstance.end_state, *values)
+    received, sla_key = _text(session, values[0]), values[1]
+    of_sla = or_(sla_key == sla.key, sla_key.is_(None)) if sla.is_default else sla_key == sla.key
+    source = source.where(
+        ProcessInstance.process_key == "referral_casework", received >= lo, received < hi, of_sla
+    )
+    columns = [Column("id", String(36)), Column("status", String(16)), Column("end_state", String(128))]
+    return _temporary(session, source, *columns, *(Column(name, kind) for name, kind in FIELDS.items()))
+
+
+def percent(part: int, whole: int) -> float | None:
+    if not whole:
+        return None
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def percentile_cont(values: list[float], fraction: str) -> Fraction | None:
+    """PostgreSQL's percentile_cont (linear between the closest ranks), in exact arithmetic."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * Fraction(fraction)
+    low = int(position)
+    below, above = Fraction(ordered[low]), Fraction(ordered[min(low + 1, len(ordered) - 1)])
+    return below + (above - below) * (position - low)
+
+
+def _one_decimal(value: Fraction | None) -> float | None:
+    """Half up to one decimal: 51.25 -> 51.3."""
+    if value is None:
+        return None
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def working_hours(pairs: list[tuple[float, float]]) -> list[float]:
+    """Hours from each start to its end (POSIX seconds), counting only working days (local calendar).
+
+    Each moment becomes "working seconds since the first day": a table of the local days'
+    real midnights (so clock changes count right) makes that one binary search.
+    """
+    if not pairs:
+        return []
+    zone = service_timezone()
+    low, high = min(min(p) for p in pairs), max(max(p) for p in pairs)
+    day = datetime.fromtimestamp(low, zone).date()
+    last = datetime.fromtimestamp(high, zone).date()
+    starts, before, working, total = [], [], [], 0.0
+    while day <= last + timedelta(days=1):
+        starts.append(datetime.combine(day, time(), tzinfo=zone).timestamp())
+        if len(starts) > 1 and working[-1]:
+            total += starts[-1] - starts[-2]
+        before.append(total)
+        working.append(is_working_day(day))
+        day += timedelta(days=1)
+
+    def clock(moment: float) -> float:
+        i = bisect_right(starts, moment) - 1
+        return before[i] + (moment - starts[i] if working[i] else 0.0)
+
+    return [(clock(b) - clock(a)) / 3600 for a, b in pairs]
+
+
+def _seconds(value: Any) -> float | None:
+    """A moment (POSIX seconds, datetime or ISO text; no offset: the service time zone) as POSIX seconds."""
+    if isinstance(value, int | float | Decimal):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=service_timezone())).timestamp()
+
+
+# -- the quarterly return ----------------------------------------------------------------------
+
+
+def _referral_figures(session: Session, c: Table) -> dict[str, Any]:
+    """One scan of the cohort, grouped by source and advocacy type, every other count a SUM(CASE)."""
+    closed = c.c.end_state == "closed"
+    figures: dict[str, Any] = {
+        "urgent": _count(c.c.urgency == "urgent"),
+        "standard": _count(c.c.urgency == "standard"),
+        "eligible": _count(c.c.eligible.is_(True)),
+        "not_eligible": _count(c.c.eligible.is_(False)),
+        "pending": _count(c.c.eligible.is_(None)),
+        "open": _count(c.c.status.in_(("running", "waiting", "error"))),
+        "closed": _count(closed),
+        "voice_heard": _count(and_(closed, c.c.voice_heard.is_(True))),
+    }
+    for measure in MEASURES:
+        for answer in ANSWERS:
+            figures[f"{measure}.{answer}"] = _count(and_(closed, c.c[f"outcome_{measure}"] == answer))
+    query = select(c.c.referral_source, c.c.advocacy_type, func.count(), *figures.values()).group_by(
+        c.c.referral_source, c.c.advocacy_type
+    )
+    out: dict[str, Any] = dict.fromkeys(figures, 0)
+    out |= {"total": 0, "by_source": dict.fromkeys(SOURCES, 0), "by_type": dict.fromkeys(ADVOCACY_TYPES, 0)}
+    for source, kind, n, *values in session.execute(query):
+        out["total"] += n
+        out["by_source"][source or "unknown"] = out["by_source"].get(source or "unknown", 0) + n
+        out["by_type"][kind or "unknown"] = out["by_type"].get(kind or "unknown", 0) + n
+        for name, value in zip(figures, values, strict=True):
+            out[name] += int(value or 0)
+    return out
+
+
+def _temporary(session: Session, query, *columns: Column) -> Table:
+    """``query`` stored once in a temporary table (dropped by ``quarterly``; at commit on PostgreSQL)."""
+    table = Table(
+        f"report_{uuid.uuid4().hex[:12]}",
+        MetaData(),
+        *columns,
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    table.create(session.connection())
+    session.execute(insert(table).from_select([c.name for c in columns], query))
+    return table
+
+
+def _milestone_cases(session: Session, c: Table) -> Table:
+    """Per case and milestone: fired at all, still pending, due, when its task was first completed."""
+    task = aliased(Task)
+    query = (
+        select(
+            Deadline.milestone,
+            func.max(case((Deadline.status == "fired", 1), else_=0)),
+            func.max(case((Deadline.status == "pending", 1), else_=0)),
+            func.min(Deadline.due_at),
+            func.min(task.completed_at),
+            func.min(c.c.received_at),
+        )
+        .join(c, c.c.id == Deadline.instance_id)
+        .outerjoin(
+            task,
+            and_(
+                task.instance_id == Deadline.instance_id,
+                task.activity_id == Deadline.attached_to,
+                task.status == "completed",
+            ),
+        )
+        .where(Deadline.kind == "sla", Deadline.milestone.is_not(None))
+        .group_by(Deadline.instance_id, Deadline.milestone)
+    )
+    columns = (Column("fired", Integer), Column("pending", Integer), Column("due", UtcDateTime))
+    return _temporary(
+        session,
+        query,
+        Column("milestone", String(64)),
+        *columns,
+        Column("done", UtcDateTime),
+        Column("received_at", Text),
+    )
+
+
+def _milestone_counts(session: Session, m: Table) -> dict[str, dict[str, int]]:
+    """met / missed / pending per milestone, over the cases (several timers may share one)."""
+    m = m.c
+    done = m.done.is_not(None)
+    query = select(
+        m.milestone,
+        _count(or_(m.fired == 1, and_(done, m.done > m.due))),
+        _count(and_(m.fired == 0, done, m.done <= m.due)),
+        _count(and_(m.fired == 0, m.done.is_(None), m.pending == 1)),
+    ).group_by(m.milestone)
+    result = {name: {"met": 0, "missed": 0, "pending": 0} for name in MILESTONES}
+    for milestone, missed, met, pending in session.execute(query):
+        result[milestone] = {"met": int(met), "missed": int(missed), "pending": int(pending)}
+    return result
+
+
+def _milestone_hours(session: Session, c: Table, m: Table) -> dict[str, list[float]]:
+    """Working hours from received_at to each milestone reached, one number per case.
+
+    First contact counts to the ``first_contact_at`` the advocate recorded; any other
+    milestone to the completion of the task its timer is attached to.
+    """
+    postgres = session.bind.dialect.name == "postgresql"
+
+    def epoch(moment, as_text: bool = True):  # PostgreSQL reads the moments itself (exact numeric)
+        return func.extract("epoch", cast(moment, TIMESTAMP(timezone=True)) if as_text else moment)
+
+    def read(*moments):
+        return [epoch(x, isinstance(x.type, Text)) for x in moments] if postgres else list(moments)
+
+    contact = select(*read(c.c.received_at, c.c.first_contact_at)).where(c.c.first_contact_at.is_not(None))
+    rows = [("first_contact", a, b) for a, b in session.execute(contact)]
+    rows += session.execute(
+        select(m.c.milestone, *read(m.c.received_at, m.c.done)).where(
+            m.c.done.is_not(None), m.c.milestone != "first_contact"
+        )
+    ).all()
+    pairs: dict[str, list[tuple[float, float]]] = {"first_contact": []}
+    for milestone, start, end in rows:
+        a, b = _seconds(start), _seconds(end)
+        if a is not None and b is not None:
+            pairs.setdefault(milestone, []).append((a, b))
+    return {name: working_hours(p) for name, p in pairs.items()}
+
+
+def _escalations(session: Session, c: Table) -> dict[str, Any]:
+    escalation, task = aliased(ProcessInstance), aliased(Task)
+    reached = {"level_2": "commissioner_review", "contract_review": "contract_review"}
+    query = (
+        select(
+            escalation.status,
+            escalation.end_state,
+            func.count(distinct(escalation.id)),
+            *(func.count(distinct(case((task.activity_id == a, escalation.id)))) for a in reached.values()),
+        )
+        .join(c, c.c.id == escalation.variables["source_instance_id"].as_string())
+        .outerjoin(task, and_(task.instance_id == escalation.id, task.activity_id.in_(reached.values())))
+        .where(escalation.process_key == "sla_escalation")
+        .group_by(escalation.status, escalation.end_state)
+    )
+    out: dict[str, Any] = dict.fromkeys(("started", *reached), 0)
+    out["by_outcome"] = dict.fromkeys(ESCALATION_OUTCOMES, 0)
+    for status, end_state, started, level_2, review in session.execute(query):
+        outcome = "in_progress" if status in ("running", "waiting", "error") else end_state or status
+        outcome = "cancelled" if status == "cancelled" else outcome
+        out["started"] += started
+        out["level_2"] += level_2
+        out["contract_review"] += review
+        out["by_outcome"][outcome] = out["by_outcome"].get(outcome, 0) + started
+    return out
+
+
+def _stories(session: Session, c: Table, limit: int) -> list[dict[str, Any]]:
+    query = (
+        select(c.c.outcome_story, c.c.advocacy_type)
+        .where(c.c.outcome_story.is_not(None), c.c.story_shareable.is_(True))
+        .order_by(_text(session, c.c.received_at), c.c.id)
+        .limit(limit)
+    )
+    return [{"outcome_story": s, "advocacy_type": t} for s, t in session.execute(query)]
+
+
+def quarterly(
+    session: Session, actor: Actor, sla_key: str, quarter: str, *, stories: int = 50
+) -> dict[str, Any]:
+    """The quarterly monitoring return (API.md), suppressed for a commissioner."""
+    require_role(actor, "commissioner", "manager", "auditor")
+    first, last, lo, hi = quarter_bounds(quarter)
+    sla = session.get(Sla, sla_key) if sla_key else None
+    if sla is None:
+        raise Invalid("unknown SLA", errors={"sla": [f"no SLA '{sla_key}'"]})
+    c = cohort(session, sla, lo, hi)
+    m = _milestone_cases(session, c)
+    try:
+        r = _referral_figures(session, c)
+        counts = _milestone_counts(session, m)
+        hours = _milestone_hours(session, c, m)
+        escalations = _escalations(session, c)
+        shared = _stories(session, c, stories)
+    finally:
+        m.drop(session.connection())
+        c.drop(session.connection())
+    closed = r["closed"]
+    report = {
+        "sla": sla.key,
+        "quarter": quarter,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "referrals": {
+            "total": r["total"],
+            "by_source": r["by_source"],
+            "by_advocacy_type": r["by_type"],
+            "by_urgency": {u: r[u] for u in URGENCIES},
+        },
+        "eligibility": {k: r[k] for k in ("eligible", "not_eligible", "pending")},
+        "response_times": {
+            m: {
+                **figures,
+                "median_working_hours": _one_decimal(percentile_cont(hours.get(m, []), "0.5")),
+                "p90_working_hours": _one_decimal(percentile_cont(hours.get(m, []), "0.9")),
+            }
+            for m, figures in counts.items()
+        },
+        "escalations": escalations,
+        "cases": {"open": r["open"], "closed": closed},
+        "outcomes": {m: {a: percent(r[f"{m}.{a}"], closed) for a in ANSWERS} for m in MEASURES},
+        "voice_heard_rate": percent(r["voice_heard"], closed),
+        "stories": shared,
+    }
+    if actor.role == "commissioner":
+        return suppress(report, {m: len(hours.get(m, [])) for m in counts})
+    return report
+
+
+def _small(n: Any) -> Any:
+    return "<5" if isinstance(n, int) and not isinstance(n, bool) and 0 < n < THRESHOLD else n
+
+
+def suppress(report: dict[str, Any], timed: dict[str, int]) -> dict[str, Any]:
+    """A commissioner's view: counts 1-4 as "<5"; rates over fewer than 5 cases as None.
+
+    ``timed``: per milestone, the number of cases its median and 90th percentile are over.
+    """
+    out = json.loads(json.dumps(report))
+    ref = out["referrals"]
+    ref["total"] = _small(ref["total"])
+    for group in ("by_source", "by_advocacy_type", "by_urgency"):
+        ref[group] = {k: _small(v) for k, v in ref[group].items()}
+    out["eligibility"] = {k: _small(v) for k, v in out["eligibility"].items()}
+    for milestone, figures in out["response_times"].items():
+        if timed.get(milestone, 0) < THRESHOLD:
+            figures["median_working_hours"] = figures["p90_working_hours"] = None
+        for key in ("met", "missed", "pending"):
+            figures[key] = _small(figures[key])
+    esc = out["escalations"]
+    for key in ("started", "level_2", "contract_review"):
+        esc[key] = _small(esc[key])
+    esc["by_outcome"] = {k: _small(v) for k, v in esc["by_outcome"].items()}
+    closed = report["cases"]["closed"]
+    out["cases"] = {k: _small(v) for k, v in out["cases"].items()}
+    if closed < THRESHOLD:
+        out["outcomes"] = {m: dict.fromkeys(ANSWERS) for m in out["outcomes"]}
+        out["voice_heard_rate"] = None
+    return out
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    """One ``figure,value`` row per figure, the figure a dotted path (``referrals.by_source.self``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["figure", "value"])
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                walk(f"{prefix}.{index}", inner)
+        else:
+            writer.writerow(
+                [prefix, "" if value is None else str(value).lower() if isinstance(value, bool) else value]
+            )
+
+    walk("", report)
+    return buffer.getvalue()
+
+
+# -- commissioning cycles ----------------------------------------------------------------------
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def _contract_end(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def commissioning(
+    session: Session,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    include_ended: bool = False,
+    months: int = 6,
+) -> dict[str, Any]:
+    """Each commissioning cycle: stage, current step, days in the stage, days in every stage so far."""
+    require_role(actor, "commissioner", "auditor")
+    now = now or datetime.now(UTC)
+    query = select(
+        ProcessInstance.id,
+        ProcessInstance.status,
+        ProcessInstance.stage,
+        ProcessInstance.started_at,
+        ProcessInstance.ended_at,
+        _var("service_name").as_string(),
+        _var("local_authority").as_string(),
+        _var("contract_end").as_string(),
+    ).where(ProcessInstance.process_key == "commissioning_cycle")
+    if not include_ended:
+        query = query.where(ProcessInstance.status.in_(("running", "waiting", "error")))
+    rows = session.execute(query.order_by(ProcessInstance.started_at, ProcessInstance.id)).all()
+    ids = [r[0] for r in rows]
+    steps: dict[str, tuple[str, str]] = {}
+    for instance_id, activity_id, name in session.execute(
+        select(Task.instance_id, Task.activity_id, Task.name)
+        .where(Task.instance_id.in_(ids), Task.status == "open")
+        .order_by(Task.created_at.desc(), Task.id)
+    ):
+        steps[instance_id] = (activity_id, name)
+    for instance_id, activity_id in session.execute(
+        select(Deadline.instance_id, Deadline.activity_id)
+        .where(Deadline.instance_id.in_(ids), Deadline.status == "pending")
+        .order_by(Deadline.due_at, Deadline.id)
+    ):
+        steps.setdefault(instance_id, (activity_id, activity_id))
+    changes: dict[str, list[tuple[datetime, str | None]]] = {i: [] for i in ids}
+    for instance_id, at, data in session.execute(
+        select(HistoryEvent.instance_id, HistoryEvent.at, HistoryEvent.data)
+        .where(HistoryEvent.instance_id.in_(ids), HistoryEvent.data.like('%"stage":%'))
+        .order_by(HistoryEvent.instance_id, HistoryEvent.seq)
+    ):
+        parsed = json.loads(data)
+        if "stage" in parsed:
+            changes[instance_id].append((datetime.fromisoformat(at), parsed["stage"]))
+    today = now.astimezone(service_timezone()).date()
+    horizon = _add_months(today, months)
+    items, ending = [], []
+    for instance_id, status, stage, started_at, ended_at, service_name, authority, end_text in rows:
+        spans: dict[str, float] = {}
+        history = changes[instance_id] or [(started_at, stage)]
+        finish = ended_at or now
+        for (at, value), after in zip(history, [*history[1:], (finish, None)], strict=True):
+            if value:
+                spans[value] = spans.get(value, 0.0) + (after[0] - at).total_seconds() / 86400
+        entered = history[-1][0] if stage is not None else None  # the last change was into this stage
+        step = steps.get(instance_id, (None, None))
+        contract_end = _contract_end(end_text)
+        item = {
+            "id": instance_id,
+            "service_name": service_name,
+            "local_authority": authority,
+            "status": status,
+            "stage": stage,
+            "step": step[0],
+            "step_name": step[1],
+            "days_in_stage": int((now - entered).total_seconds() // 86400) if stage and entered else None,
+            "days_by_stage": {s: round(v, 1) for s, v in spans.items()},
+            "contract_end": contract_end.isoformat() if contract_end else end_text,
+            "started_at": started_at.isoformat(),
+        }
+        items.append(item)
+        if contract_end and today <= contract_end <= horizon and status != "completed":
+            ending.append(
+                {k: item[k] for k in ("id", "service_name", "local_authority", "contract_end")}
+                | {"days_to_end": (contract_end - today).days}
+            )
+    ending.sort(key=lambda e: (e["contract_end"], e["id"]))
+    return {"items": items, "total": len(items), f"contracts_ending_within_{months}_months": ending}
