@@ -58,8 +58,10 @@ def quarterly(sla_key: str, quarter: str, fmt: str, role: str, stories: int) -> 
 @click.option("--include-ended", is_flag=True, help="Ended cycles too.")
 def commissioning(include_ended: bool) -> None:
     """Print each commissioning cycle: stage, step, days in stage, contracts ending within 6 months."""
-    from . import reports
+    from . import commissioning_report
     from .permissions import Actor
 
-    body = _db().read(reports.commissioning, Actor("cli", "auditor"), include_ended=include_ended)
+    body = _db().read(
+        commissioning_report.commissioning, Actor("cli", "auditor"), include_ended=include_ended
+    )
     click.echo(json.dumps(body, indent=2, ensure_ascii=False))

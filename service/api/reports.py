@@ -6,7 +6,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from .. import reports
+from .. import commissioning_report, reports
 from .common import actor, db
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Commissioner reports")
@@ -87,4 +87,4 @@ def quarterly(query):
 )
 def commissioning(query):
     """Each commissioning cycle with its stage, current step and time in each stage."""
-    return _json(db().read(reports.commissioning, actor(), include_ended=query["include_ended"]))
+    return _json(db().read(commissioning_report.commissioning, actor(), include_ended=query["include_ended"]))

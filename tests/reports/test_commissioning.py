@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service import instances, reports
+from service import commissioning_report, instances
 from service.permissions import Actor
 from tests.reports.conftest import t
 
@@ -40,7 +40,7 @@ def test_cycles_stages_and_contracts_ending(casework):
         changes=[("2025-01-01T12:00:00+00:00", "analyse")],
     )
 
-    body = cw.db.read(reports.commissioning, Actor("commissioner1", "commissioner"), now=t(NOW))
+    body = cw.db.read(commissioning_report.commissioning, Actor("commissioner1", "commissioner"), now=t(NOW))
     assert body["total"] == 2
     first, second = body["items"]
     assert {
@@ -73,7 +73,7 @@ def test_cycles_stages_and_contracts_ending(casework):
         }
     ]
     everything = cw.db.read(
-        reports.commissioning, Actor("auditor1", "auditor"), now=t(NOW), include_ended=True
+        commissioning_report.commissioning, Actor("auditor1", "auditor"), now=t(NOW), include_ended=True
     )
     assert everything["total"] == 3
 
