@@ -6,10 +6,11 @@ import logging
 
 from flask import Flask
 
-from .api import audit, definitions, health, instances, messages, reports, slas, tasks
+from .api import audit, definitions, health, instances, messages, reports, slas, tasks, users
 from .api.common import ProblemApi, register_error_handlers
 from .config import Settings
 from .db import make_engine, make_session_factory
+from .security import init_security
 from .uow import Database
 
 
@@ -41,9 +42,10 @@ def create_app(settings: Settings | None = None, *, start_scheduler: bool | None
         },
     )
     app.extensions["advocacy_flow.api"] = api
-    for module in (health, definitions, instances, tasks, messages, audit, slas, reports):
+    for module in (health, definitions, instances, tasks, messages, audit, slas, users, reports):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
+    init_security(app)
 
     if start_scheduler if start_scheduler is not None else settings.scheduler:
         from .scheduler import DeadlineScheduler

@@ -40,6 +40,7 @@ MIN_PASSWORD = 8
 _DUMMY_HASH = _hasher.hash("not a real password")
 _WRONG = "wrong username or password"
 _LOCKED = "too many failed logins; the account is locked for a while"
+_sleep = time.sleep  # the slow-down (tests replace it to read the delays)
 
 
 def _token_hash(token: str) -> str:
@@ -146,9 +147,7 @@ def login(session: Session, username: str, password: str, ttl_hours: int) -> tup
     if user.locked_until is not None and user.locked_until > now:
         _fail(username, lock=False, locked=True)
     if not correct:
-        session.execute(
-            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-        )
+        session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
         session.refresh(user)
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
@@ -163,7 +162,7 @@ def login(session: Session, username: str, password: str, ttl_hours: int) -> tup
 
 
 def _fail(username: str, *, lock: bool, locked: bool = False) -> NoReturn:
-    time.sleep(attempts.fail(username, lock=lock))
+    _sleep(attempts.fail(username, lock=lock))
     if locked:
         raise Locked(_LOCKED)
     raise Unauthorized(_WRONG)

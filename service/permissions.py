@@ -73,15 +73,18 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/process-instances"): _CASEWORK,  # and then only the role of the start event's lane
     ("GET", "/process-instances"): ANY_ROLE,
     ("GET", "/process-instances/*"): ANY_ROLE,
-    ("POST", "/process-instances/*/cancel"): frozenset({"manager", "admin"}),
+    # manager and admin; the others are answered by the view: 404 for a case they may not know exists
+    ("POST", "/process-instances/*/cancel"): frozenset({"manager", "admin", "commissioner", "advocate"}),
     ("GET", "/process-instances/*/history"): _READERS,
     ("GET", "/process-instances/*/replay"): _READERS,
     ("GET", "/process-instances/*/diagram"): _READERS,
     ("GET", "/process-instances/*/export"): _READERS,
+    ("GET", "/process-instances/*/retention"): ANY_ROLE,  # dates only, no content
     ("GET", "/tasks"): ANY_ROLE,
     ("GET", "/tasks/*"): ANY_ROLE,
-    ("POST", "/tasks/*/claim"): _CASEWORK,  # and then only a candidate of the task's role
-    ("POST", "/tasks/*/complete"): _CASEWORK,  # and then only the assignee or a candidate
+    # a candidate of the task's role (its assignee once it has one); the admin sees no task: 404
+    ("POST", "/tasks/*/claim"): _CASEWORK | {"admin"},
+    ("POST", "/tasks/*/complete"): _CASEWORK | {"admin"},
     ("GET", "/deadlines"): ANY_ROLE,
     ("POST", "/messages"): _CASEWORK,  # and then only a role of the receiving process
     ("GET", "/slas"): ANY_ROLE,

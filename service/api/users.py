@@ -1,0 +1,104 @@
+"""Users (admin) and token revocation (anyone, for their own token).
+
+Password hashes never leave the service: no schema here has a field for one.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from .. import auth
+from ..permissions import ROLES, require_role
+from ..schemas import Page, Strict
+from .common import actor, db
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Users and tokens")
+
+USERNAME = validate.Regexp(r"^[A-Za-z0-9._-]{1,64}$", error="letters, digits, '.', '_' or '-', at most 64")
+
+
+class UserOut(Schema):
+    username = fields.String()
+    role = fields.String()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    locked_until = fields.DateTime(allow_none=True)
+
+
+class UserCreated(UserOut):
+    password = fields.String(
+        metadata={"description": "the generated password, shown once; absent when one was given"}
+    )
+
+
+class UserList(Schema):
+    items = fields.List(fields.Nested(UserOut))
+    total = fields.Integer()
+
+
+class UserCreate(Strict):
+    username = fields.String(required=True, validate=USERNAME)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    password = fields.String(
+        validate=validate.Length(min=auth.MIN_PASSWORD, max=1024),
+        metadata={"description": "generated (and returned once) when absent"},
+    )
+
+
+class UserQuery(Page):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean()
+
+
+@blp.route("/auth/revoke", methods=["POST"])
+@blp.response(204)
+def revoke():
+    """Revoke the token this request carries (log out)."""
+    actor()
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    db().run(auth.revoke, token)
+    return ""
+
+
+@blp.route("/users")
+@blp.arguments(UserQuery, location="query")
+@blp.response(200, UserList)
+def list_users(query):
+    require_role(actor(), "admin")
+    items, total = db().read(
+        lambda session: auth.list_users(
+            session,
+            role=query.get("role"),
+            active=query.get("active"),
+            limit=query["limit"],
+            offset=query["offset"],
+        )
+    )
+    return {"items": items, "total": total}
+
+
+@blp.route("/users", methods=["POST"])
+@blp.arguments(UserCreate)
+@blp.response(201, UserCreated)
+def create_user(body):
+    require_role(actor(), "admin")
+
+    def run(session):
+        user, password = auth.create_user(session, body["username"], body["role"], body.get("password"))
+        out = {c: getattr(user, c) for c in ("username", "role", "active", "created_at", "locked_until")}
+        if not body.get("password"):
+            out["password"] = password
+        return out
+
+    return db().run(run)
+
+
+@blp.route("/users/<string:username>/deactivate", methods=["POST"])
+@blp.response(200, UserOut)
+def deactivate(username):
+    """Deactivate a user: their tokens are revoked and they can no longer log in."""
+    who = actor()
+    require_role(who, "admin")
+    return db().run(auth.deactivate_user, who, username)

@@ -1,0 +1,280 @@
+"""Request hardening for the whole application: ``init_security(app)``.
+
+* **Who may call what**, before any view runs: every endpoint of
+  ``permissions.ROUTES`` that is not public needs a valid bearer token (401)
+  and a role of its row (403), so a request is never validated, parsed or
+  answered for a caller who may not make it.
+* **What a request may carry**: JSON endpoints take ``application/json`` only
+  (415); no NUL character in a path (404), a query string or a JSON body (422),
+  since no name or text of this service holds one and PostgreSQL refuses them.
+* **Security headers** on every response: ``nosniff``, no framing, no referrer,
+  ``Cache-Control: no-store`` (case records must not sit in caches), a
+  Content-Security-Policy of ``default-src 'none'`` for everything but HTML,
+  HSTS over HTTPS.
+* **Web sessions** (for the UI): the session cookie is HttpOnly, SameSite=Lax
+  and Secure (``ADVOCACY_FLOW_SECURE_COOKIES=0`` turns Secure off for plain-HTTP
+  development), named with the ``__Host-`` prefix when Secure; forms are
+  protected by a per-session CSRF token (``csrf_token()`` in templates, checked
+  by ``@csrf_protect``).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hmac
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, g, request, session
+
+from . import auth
+from .permissions import PUBLIC, Actor, check_route, route_key, route_roles
+from .problems import Forbidden, Invalid, NotFound, Unauthorized, Unsupported
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+RAW_BODY_ROUTES = frozenset({("POST", "/process-definitions")})  # BPMN XML or multipart, checked by the view
+CSRF_SESSION_KEY = "_csrf_token"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+_TOKEN_BYTES = 32
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+HTML_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+def init_security(app: Flask, *, secure_cookies: bool | None = None) -> None:
+    """Install the request gate, the response headers, the session cookie settings and CSRF helpers."""
+    if secure_cookies is None:
+        secure_cookies = os.environ.get("ADVOCACY_FLOW_SECURE_COOKIES", "1").strip().lower() not in (
+            "0",
+            "false",
+            "no",
+            "off",
+        )
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        SESSION_COOKIE_NAME="__Host-advocacy_flow_session" if secure_cookies else "advocacy_flow_session",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+    )
+    app.before_request(_gate)
+    app.after_request(_headers)
+    app.jinja_env.globals[CSRF_FIELD] = generate_csrf_token
+
+
+# -- the gate ------------------------------------------------------------------------------
+
+
+def current_actor() -> Actor | None:
+    """The caller the gate authenticated for this request, if any."""
+    return g.get("actor")
+
+
+def _gate() -> None:
+    if "\x00" in request.path:
+        raise NotFound("no such resource")
+    rule = request.url_rule
+    if rule is None or request.method == "OPTIONS":
+        return None  # routing answers 404/405; OPTIONS lists methods only
+    roles = route_roles(request.method, rule.rule)
+    if roles is None:
+        if rule.rule.startswith("/api/"):
+            log.warning("no permission row for %s %s; the view alone decides", request.method, rule.rule)
+        return None
+    if roles is not PUBLIC:
+        who = _authenticate()
+        g.actor = who
+        check_route(who, request.method, rule.rule)
+    _check_nul_in_query()
+    if request.method not in SAFE_METHODS and rule.rule.startswith("/api/"):
+        _check_body(route_key(request.method, rule.rule))
+    return None
+
+
+def _authenticate() -> Actor:
+    from .api.common import db
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>'")
+    return db().read(auth.authenticate, token.strip())
+
+
+def _check_nul_in_query() -> None:
+    bad = sorted({key for key, value in request.args.items(multi=True) if "\x00" in key + value})
+    if bad:
+        raise Invalid(
+            "the query string holds a NUL character",
+            errors={key.replace("\x00", "\\u0000"): ["must not contain NUL characters"] for key in bad},
+        )
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def _check_body(key: tuple[str, str]) -> None:
+    if key in RAW_BODY_ROUTES or not _has_body():
+        return
+    if not request.is_json:
+        raise Unsupported(f"send the body as application/json, not {request.mimetype or 'no content type'}")
+    try:
+        body = request.get_json(silent=True)  # malformed JSON is the view's to refuse (400)
+    except RecursionError:
+        body = _TOO_DEEP
+    nul, depth = _scan(body)
+    if body is _TOO_DEEP or depth > MAX_JSON_DEPTH:
+        raise Invalid(
+            "the body is nested too deeply",
+            errors={"_": [f"JSON values may be nested at most {MAX_JSON_DEPTH} deep"]},
+        )
+    if nul:
+        raise Invalid(
+            "the body holds a NUL character",
+            errors={path or "_": ["must not contain NUL characters"] for path in nul[:20]},
+        )
+
+
+_TOO_DEEP = object()
+MAX_JSON_DEPTH = 32
+
+
+def _scan(value: Any) -> tuple[list[str], int]:
+    """The paths of strings (and keys) holding a NUL, and the nesting depth; without recursion."""
+    nul: list[str] = []
+    deepest = 0
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        if isinstance(item, str):
+            if "\x00" in item:
+                nul.append(path)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                where = f"{path}.{key}" if path else str(key)
+                if "\x00" in str(key):
+                    nul.append(where.replace("\x00", "\\u0000"))
+                stack.append((inner, where, depth + 1))
+        elif isinstance(item, list):
+            stack.extend(
+                (inner, f"{path}.{i}" if path else str(i), depth + 1) for i, inner in enumerate(item)
+            )
+    return sorted(nul), deepest
+
+
+# -- response headers ----------------------------------------------------------------------
+
+
+def _headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = (
+            HTML_CSP if response.mimetype == "text/html" else API_CSP
+        )
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+# -- CSRF ----------------------------------------------------------------------------------
+
+
+def _secret() -> bytes:
+    stored = session.get(CSRF_SESSION_KEY)
+    if not isinstance(stored, str) or len(stored) != 2 * _TOKEN_BYTES:
+        stored = secrets.token_hex(_TOKEN_BYTES)
+        session[CSRF_SESSION_KEY] = stored
+    return bytes.fromhex(stored)
+
+
+def generate_csrf_token() -> str:
+    """A CSRF token for a form of this session; masked afresh each time (no BREACH-style leak)."""
+    secret = _secret()
+    mask = secrets.token_bytes(_TOKEN_BYTES)
+    masked = bytes(a ^ b for a, b in zip(mask, secret, strict=True))
+    return base64.urlsafe_b64encode(mask + masked).decode("ascii").rstrip("=")
+
+
+def rotate_csrf_token() -> None:
+    """A new CSRF secret, e.g. when a user logs in or out (old forms stop working)."""
+    session.pop(CSRF_SESSION_KEY, None)
+    _secret()
+
+
+def validate_csrf_token(token: str | None) -> bool:
+    """True when ``token`` was generated for this session."""
+    stored = session.get(CSRF_SESSION_KEY)
+    if not token or not isinstance(stored, str) or len(token) > 200:
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        secret = bytes.fromhex(stored)
+    except ValueError:
+        return False
+    if len(raw) != 2 * _TOKEN_BYTES or len(secret) != _TOKEN_BYTES:
+        return False
+    unmasked = bytes(a ^ b for a, b in zip(raw[:_TOKEN_BYTES], raw[_TOKEN_BYTES:], strict=True))
+    return hmac.compare_digest(unmasked, secret)
+
+
+def _same_origin() -> bool:
+    """An Origin (or, without one, a Referer) header, when sent, names this host."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if source is None:
+        return True
+    here = urlsplit(request.host_url)
+    there = urlsplit(source)
+    return (there.scheme, there.netloc) == (here.scheme, here.netloc)
+
+
+def check_csrf() -> None:
+    """Refuse (403) an unsafe request without this session's CSRF token or from another origin."""
+    if request.method in SAFE_METHODS:
+        return
+    token = request.form.get(CSRF_FIELD) if request.form else None
+    token = token or request.headers.get(CSRF_HEADER)
+    if not _same_origin():
+        raise Forbidden("cross-origin form submissions are refused")
+    if not validate_csrf_token(token):
+        raise Forbidden("the CSRF token is missing or invalid; reload the form and try again")
+
+
+def csrf_protect(view: F) -> F:
+    """Decorate a session-cookie (UI) view that changes something: it needs the form's CSRF token."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        check_csrf()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
