@@ -243,6 +243,8 @@ def validate_csrf_token(token: str | None) -> bool:
         return False
     if len(raw) != 2 * _TOKEN_BYTES or len(secret) != _TOKEN_BYTES:
         return False
+    if base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != token:
+        return False  # only the one canonical spelling of a token (base64's spare bits are ignored)
     unmasked = bytes(a ^ b for a, b in zip(raw[:_TOKEN_BYTES], raw[_TOKEN_BYTES:], strict=True))
     return hmac.compare_digest(unmasked, secret)
 

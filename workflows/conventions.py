@@ -6,6 +6,7 @@ the id of the element at fault, so a refused deployment names every mistake.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
@@ -143,6 +144,14 @@ def check_elements(file: str, process: etree._Element, problems: list[Problem]) 
                 problems.append(_problem(file, element, f"{tag} '{element.get('id')}' needs a name"))
 
 
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
 def dmn_expression_problems(file: str, root: etree._Element) -> list[Problem]:
     """Input expressions and rule entries of every decision table."""
     problems: list[Problem] = []
@@ -158,9 +167,9 @@ def dmn_expression_problems(file: str, root: etree._Element) -> list[Problem]:
             continue
         if local == "inputEntry":
             candidate = text.replace("?", "dmninputexpr")
+            if "dmninputexpr" not in candidate and not _parses(candidate):
+                candidate = f"dmninputexpr {text}"  # a comparison with the input left out, e.g. ">= 5"
             messages = check_expression(candidate)
-            if messages and "dmninputexpr" not in candidate:
-                messages = check_expression(f"dmninputexpr {text}")
         else:
             messages = check_expression(text)
         owner = element if element.get("id") else element.getparent()

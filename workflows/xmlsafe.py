@@ -11,6 +11,7 @@ import re
 from lxml import etree
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -36,6 +37,10 @@ def parse(content: bytes | str, *, limit: int = MAX_FILE_BYTES) -> etree._Elemen
     data = content.encode("utf-8") if isinstance(content, str) else content
     if len(data) > limit:
         raise UnsafeXml(f"file is {len(data)} bytes; the limit is {limit}")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnsafeXml("files must be UTF-8") from None
     if _DTD.search(data):
         raise UnsafeXml("document type declarations and entities are not allowed")
     try:
@@ -44,4 +49,8 @@ def parse(content: bytes | str, *, limit: int = MAX_FILE_BYTES) -> etree._Elemen
         raise UnsafeXml(f"not well-formed XML: {err}") from None
     if root is None:
         raise UnsafeXml("empty document")
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise UnsafeXml("document type declarations and entities are not allowed")
+    if next(root.iter(f"{{{XINCLUDE_NS}}}*"), None) is not None:
+        raise UnsafeXml("XInclude is not allowed")
     return root

@@ -184,13 +184,6 @@ def test_escape_payloads_are_refused_everywhere(service, carrier):
 DMN_ENTRY_GAP = "[0] * 10 ** 9"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (workflows/conventions.py dmn_expression_problems): an input entry "
-    "refused as an expression is re-checked as 'dmninputexpr <entry>', and that second reading "
-    "('dmninputexpr[0] * 10 ** 9', a subscript) replaces the first one's problems; the run-time "
-    "guard still stops it, but the deploy check should refuse it",
-)
 def test_dmn_entry_size_bomb_is_refused(service):
     _refused(_deploy_dmn(service, entry=DMN_ENTRY_GAP), "rule1_in")
 
@@ -245,11 +238,6 @@ def test_body_over_the_request_limit_is_413(service):
     assert definition_keys(service) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (workflows/xmlsafe.py): XInclude elements are accepted and stored "
-    "(inert, lxml does not process them) instead of refused with 422",
-)
 def test_xinclude_is_refused(service):
     xml = linear(
         "xi",
@@ -260,11 +248,6 @@ def test_xinclude_is_refused(service):
     problem(deploy_xml(service, xml), 422)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (workflows/xmlsafe.py, deployment.py): a UTF-16 document slips its "
-    "DOCTYPE past xmlsafe's byte regex, then deployment._load decodes it as UTF-8: 500",
-)
 def test_utf16_doctype_is_refused(service):
     xml = '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE d [<!ENTITY x "y">]>' + _BODY.replace(
         "&lol9;", "&x;"

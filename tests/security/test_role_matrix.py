@@ -154,7 +154,8 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
             "path": "/messages",
             "json": {"name": "documents_received", "business_key": c.waiting_key(), "payload": {}},
         },
-        statuses(403, 403, 202, 403, 403),
+        # the waiting case is a manager's: to a commissioner or an advocate it does not exist
+        statuses(403, 404, 202, 404, 403),
     ),
     ("GET", "/slas"): (lambda c: {"path": "/slas"}, everyone(200)),
     ("POST", "/slas"): (
