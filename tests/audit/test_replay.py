@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.api.helpers import history, instance
 from tests.audit.support import TERMINAL, Walk, every_kind_of_walk, start_callback
 from workflows.history import EVENT_TYPES
