@@ -96,7 +96,10 @@ class Runner:
             start = workflow.task_tree
             start.data.update(copy.deepcopy(variables))
             trigger = EventDraft(
-                "instance_started", data={"variables": copy.deepcopy(variables)}, actor=actor
+                # what the caller sent; "variables" (added after the step) is the state it led to
+                "instance_started",
+                data={"start_variables": copy.deepcopy(variables)},
+                actor=actor,
             )
             return self._advance(workflow, trigger, None)
 
@@ -304,8 +307,14 @@ class Runner:
             "instance_error",
             activity_id=element,
             task_id=str(task.id) if task is not None else None,
-            data={"element": element, "error": type(err).__name__, "message": message[:500]},
+            data={"element": element, "error": _error_type(err), "message": message[:500]},
         )
+
+
+def _error_type(err: Exception) -> str:
+    """The error the diagram's code raised, not SpiffWorkflow's wrapper around it."""
+    wrapped = getattr(err, "error_type", None)  # SpiffWorkflow's WorkflowTaskException names it
+    return wrapped if isinstance(wrapped, str) and wrapped != "unknown" else type(err).__name__
 
 
 # SpiffWorkflow stops seeing tasks about 1,000 levels down its task tree and would then report

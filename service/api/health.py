@@ -14,6 +14,7 @@ blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Health an
 
 
 @blp.route("/health")
+@blp.doc(security=[])
 @blp.response(200, Health)
 def health():
     try:
@@ -32,6 +33,7 @@ def health():
 
 
 @blp.route("/auth/token", methods=["POST"])
+@blp.doc(security=[])
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenResponse)
 def token(body):

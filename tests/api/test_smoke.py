@@ -6,8 +6,15 @@ def test_health(service):
 
 def test_walk_example(deployed):
     s = deployed
-    r = s.post("/process-instances", "manager1", {"process": "example_callback", "business_key": "B1",
-                                                  "variables": {"caller_ref": "ABC-1", "priority": "high"}})
+    r = s.post(
+        "/process-instances",
+        "manager1",
+        {
+            "process": "example_callback",
+            "business_key": "B1",
+            "variables": {"caller_ref": "ABC-1", "priority": "high"},
+        },
+    )
     assert r.status_code == 201, r.get_json()
     inst = r.get_json()
     assert inst["status"] == "running"
