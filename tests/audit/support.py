@@ -67,16 +67,23 @@ class Walk:
 
 
 def start_callback(s, business_key: str, priority: str = "normal") -> Walk:
-    body = {"process": "example_callback", "business_key": business_key,
-            "variables": {"caller_ref": "ABC-1", "priority": priority}}
+    body = {
+        "process": "example_callback",
+        "business_key": business_key,
+        "variables": {"caller_ref": "ABC-1", "priority": priority},
+    }
     r = s.post("/process-instances", "manager1", body)
     assert r.status_code == 201, r.get_json()
     return Walk(s, r.get_json())
 
 
 def start_failing(s) -> Walk:
-    xml = linear("failing_audit", user_task_xml("enter", "Enter the numbers"),
-                 script_task("divide", "ratio = total / divisor"), user_task_xml("after", "Look"))
+    xml = linear(
+        "failing_audit",
+        user_task_xml("enter", "Enter the numbers"),
+        script_task("divide", "ratio = total / divisor"),
+        user_task_xml("after", "Look"),
+    )
     assert deploy_xml(s, xml).status_code == 201
     r = s.post("/process-instances", "manager1", {"process": "failing_audit", "variables": {"a": 1}})
     assert r.status_code == 201, r.get_json()
@@ -126,8 +133,14 @@ def sql(url: str, *statements: str, params: dict[str, Any] | None = None) -> lis
 
 def cli(url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     environment = {**os.environ, "ADVOCACY_FLOW_DATABASE_URL": url, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True,
-                          env=environment, cwd=ROOT, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+        timeout=180,
+    )
 
 
 def docs_script(tmp_path: Path) -> Path:

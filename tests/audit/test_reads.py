@@ -58,7 +58,9 @@ def test_who_may_read(deployed):
         assert_problem(s.get(f"/process-instances/{walk.id}/{path}", "advocate1"), 404)
         assert_problem(s.get(f"/process-instances/{walk.id}/{path}", "commissioner1"), 404)
         assert_problem(s.client.get(f"/api/v1/process-instances/{walk.id}/{path}"), 401)
-        assert_problem(s.get(f"/process-instances/00000000-0000-0000-0000-000000000000/{path}", "auditor1"), 404)
+        assert_problem(
+            s.get(f"/process-instances/00000000-0000-0000-0000-000000000000/{path}", "auditor1"), 404
+        )
     assert "record_read" not in _types(s, walk.id)
 
 
@@ -82,7 +84,17 @@ def test_history_as_csv(deployed):
     r = s.get(f"/process-instances/{walk.id}/history?format=csv", "manager1")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
-    assert list(rows[0]) == ["seq", "at", "type", "actor", "activity_id", "task_id", "data", "prev_hash", "hash"]
+    assert list(rows[0]) == [
+        "seq",
+        "at",
+        "type",
+        "actor",
+        "activity_id",
+        "task_id",
+        "data",
+        "prev_hash",
+        "hash",
+    ]
     assert len(rows) == len(events)
     for row, event in zip(rows, events, strict=True):
         assert int(row["seq"]) == event["seq"] and row["hash"] == event["hash"]

@@ -43,7 +43,8 @@ def _same_as_live(replayed: dict, live: dict) -> None:
     assert replayed["status"] == live["status"]
     assert replayed["stage"] == live["stage"]
     assert sorted(t["activity_id"] for t in replayed["active_tasks"]) == sorted(
-        t["activity_id"] for t in live["active_tasks"])
+        t["activity_id"] for t in live["active_tasks"]
+    )
     if live["status"] != "cancelled":  # see test_replay_keeps_variables_of_a_cancelled_instance
         assert replayed["variables"] == live["variables"]
 
@@ -57,16 +58,30 @@ def test_replay_at_every_seq_of_every_kind_of_event(deployed):
         seen_types |= {e["type"] for e in events}
         for event in events:
             replayed = _replay(s, walk, event["seq"])
-            assert set(replayed) >= {"seq", "at", "status", "stage", "variables", "active_tasks",
-                                     "completed_activities"}
-            assert (replayed["seq"], replayed["at"], replayed["type"]) == (event["seq"], event["at"], event["type"])
+            assert set(replayed) >= {
+                "seq",
+                "at",
+                "status",
+                "stage",
+                "variables",
+                "active_tasks",
+                "completed_activities",
+            }
+            assert (replayed["seq"], replayed["at"], replayed["type"]) == (
+                event["seq"],
+                event["at"],
+                event["type"],
+            )
             told = _told(events[: event["seq"]])
             assert replayed["status"] == told["status"], event
             assert sorted(t["activity_id"] for t in replayed["active_tasks"]) == told["tasks"], event
             assert replayed["completed_activities"] == told["completed"], event
             for task in replayed["active_tasks"]:
-                ready = [e for e in events[: event["seq"]] if e["type"] == "task_ready"
-                         and e["activity_id"] == task["activity_id"]]
+                ready = [
+                    e
+                    for e in events[: event["seq"]]
+                    if e["type"] == "task_ready" and e["activity_id"] == task["activity_id"]
+                ]
                 assert task["name"] == ready[-1]["data"]["name"]
             if event["seq"] in walk.checkpoints:
                 _same_as_live(replayed, walk.checkpoints[event["seq"]])
@@ -80,8 +95,15 @@ def test_replay_facts_of_the_example(deployed):
     last = _replay(s, documents)
     assert last["status"] == "completed" and last["end_state"] == "resolved"
     assert last["variables"]["pages"] == 3 and last["variables"]["note"] == "caf\u00e9"
-    assert last["completed_activities"] == ["request_received", "set_target", "call_back", "documents_needed",
-                                            "wait_documents", "documents_merge", "resolved"]
+    assert last["completed_activities"] == [
+        "request_received",
+        "set_target",
+        "call_back",
+        "documents_needed",
+        "wait_documents",
+        "documents_merge",
+        "resolved",
+    ]
     assert _replay(s, direct)["variables"]["target_hours"] == 4
     fired = next(e for e in history(s, late.id) if e["type"] == "timer_fired")
     at_fire = _replay(s, late, fired["seq"])
@@ -114,18 +136,32 @@ def test_replay_does_not_depend_on_when_it_runs(deployed):
 def test_diagram_path(deployed):
     s = deployed
     documents = start_callback(s, "P1")
-    documents.complete("call_back", {"called_at": "2026-01-05T09:00:00+00:00", "call_notes": "x",
-                                     "documents_needed": True})
+    documents.complete(
+        "call_back", {"called_at": "2026-01-05T09:00:00+00:00", "call_notes": "x", "documents_needed": True}
+    )
     waiting = _diagram(s, documents)
     assert waiting["active"] == ["wait_documents"] and waiting["status"] == "waiting"
     assert "<bpmn:sequenceFlow" in waiting["xml"] and 'id="example_callback"' in waiting["xml"]
-    assert waiting["taken_flows"] == ["flow_needs_documents", "flow_to_call", "flow_to_gateway", "flow_to_target"]
+    assert waiting["taken_flows"] == [
+        "flow_needs_documents",
+        "flow_to_call",
+        "flow_to_gateway",
+        "flow_to_target",
+    ]
     documents.message("P1", {})
     done = _diagram(s, documents)
     assert done["active"] == []
     assert done["completed"][-1] == "resolved"
-    assert done["taken_flows"] == sorted(["flow_to_target", "flow_to_call", "flow_to_gateway",
-                                          "flow_needs_documents", "flow_documents_in", "flow_to_resolved"])
+    assert done["taken_flows"] == sorted(
+        [
+            "flow_to_target",
+            "flow_to_call",
+            "flow_to_gateway",
+            "flow_needs_documents",
+            "flow_documents_in",
+            "flow_to_resolved",
+        ]
+    )
     assert _diagram(s, documents, 2)["active"] == ["call_back", "call_back_overdue"]
     assert _diagram(s, documents, 2)["taken_flows"] == ["flow_to_call", "flow_to_target"]
 

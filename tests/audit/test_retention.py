@@ -33,7 +33,9 @@ def _counts(url: str, instance_id: str) -> dict[str, int]:
 def _ended(url: str, instance_id: str, days_ago: int) -> datetime:
     moment = datetime.now(UTC) - timedelta(days=days_ago)
     value = moment if url.startswith("postgresql") else moment.replace(tzinfo=None)
-    sql(url, "UPDATE process_instances SET ended_at = :t WHERE id = :i", params={"t": value, "i": instance_id})
+    sql(
+        url, "UPDATE process_instances SET ended_at = :t WHERE id = :i", params={"t": value, "i": instance_id}
+    )
     return moment
 
 
@@ -109,12 +111,17 @@ def test_retention_log_is_append_only_and_verified(deployed, database_url):
     if database_url.startswith("postgresql"):
         sql(database_url, "ALTER TABLE retention_log DISABLE TRIGGER ALL")
         try:
-            sql(database_url, "UPDATE retention_log SET data = replace(data, 'events_removed', 'events_gone')")
+            sql(
+                database_url, "UPDATE retention_log SET data = replace(data, 'events_removed', 'events_gone')"
+            )
         finally:
             sql(database_url, "ALTER TABLE retention_log ENABLE TRIGGER ALL")
     else:
-        sql(database_url, "DROP TRIGGER retention_log_no_update",
-            "UPDATE retention_log SET data = replace(data, 'events_removed', 'events_gone')")
+        sql(
+            database_url,
+            "DROP TRIGGER retention_log_no_update",
+            "UPDATE retention_log SET data = replace(data, 'events_removed', 'events_gone')",
+        )
     result = cli(database_url, "audit", "verify")
     assert result.returncode == 1 and "BROKEN retention log seq 1:" in result.stdout
 

@@ -43,10 +43,12 @@ def test_triggers_refuse_update_and_delete(deployed, database_url):
     walk = start_callback(deployed, "TR")
     params = {"i": walk.id, "seq": 1}
     before = sql(database_url, ROW, params=params)
-    for statement in ("UPDATE history_events SET data = '{}' WHERE instance_id = :i AND seq = :seq",
-                      "UPDATE history_events SET seq = 99 WHERE instance_id = :i AND seq = :seq",
-                      "DELETE FROM history_events WHERE instance_id = :i AND seq = :seq",
-                      "DELETE FROM history_events"):
+    for statement in (
+        "UPDATE history_events SET data = '{}' WHERE instance_id = :i AND seq = :seq",
+        "UPDATE history_events SET seq = 99 WHERE instance_id = :i AND seq = :seq",
+        "DELETE FROM history_events WHERE instance_id = :i AND seq = :seq",
+        "DELETE FROM history_events",
+    ):
         with pytest.raises(DBAPIError, match="append-only"):
             sql(database_url, statement, params=params)
     assert sql(database_url, ROW, params=params) == before
@@ -68,23 +70,31 @@ def test_verify_names_instance_and_seq_of_first_broken_link(deployed, database_u
     params = {"i": first.id}
     with _attacker(database_url):
         if tamper == "update":
-            sql(database_url, "UPDATE history_events SET data = replace(data, 'rang back', 'never rang') "
-                              "WHERE instance_id = :i AND seq = 3", params=params)
+            sql(
+                database_url,
+                "UPDATE history_events SET data = replace(data, 'rang back', 'never rang') "
+                "WHERE instance_id = :i AND seq = 3",
+                params=params,
+            )
             broken = 3
         elif tamper == "delete":
             sql(database_url, "DELETE FROM history_events WHERE instance_id = :i AND seq = 2", params=params)
             broken = 2
         elif tamper == "swap":
-            sql(database_url,
+            sql(
+                database_url,
                 "UPDATE history_events SET seq = -1 WHERE instance_id = :i AND seq = 2",
                 "UPDATE history_events SET seq = 2 WHERE instance_id = :i AND seq = 3",
-                "UPDATE history_events SET seq = 3 WHERE instance_id = :i AND seq = -1", params=params)
+                "UPDATE history_events SET seq = 3 WHERE instance_id = :i AND seq = -1",
+                params=params,
+            )
             broken = 2
         else:
             sql(database_url, "DELETE FROM history_events WHERE instance_id = :i AND seq = 4", params=params)
             broken = 4
-    assert sql(database_url, "SELECT count(*) FROM history_events WHERE instance_id = :i",
-               params=params)[0][0] == (3 if tamper in ("delete", "truncate_end") else 4)
+    assert sql(database_url, "SELECT count(*) FROM history_events WHERE instance_id = :i", params=params)[0][
+        0
+    ] == (3 if tamper in ("delete", "truncate_end") else 4)
     result = cli(database_url, "audit", "verify")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"BROKEN instance {first.id} seq {broken}:" in result.stdout
@@ -118,6 +128,8 @@ def test_export_verifies_offline(deployed, database_url, tmp_path):
         assert bad.returncode == 1 and "BROKEN at seq" in bad.stdout
     api = deployed.get(f"/process-instances/{walk.id}/history?format=csv", "manager1")
     (tmp_path / "api.csv").write_bytes(api.get_data())
-    ok = subprocess.run([sys.executable, str(script), str(tmp_path / "api.csv")], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "api.csv")], capture_output=True, text=True
+    )
     assert ok.returncode == 0, ok.stdout
     assert cli(database_url, "audit", "export", "--instance", "nope").returncode == 1
