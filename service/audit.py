@@ -82,12 +82,12 @@ def _at_seq(
     session: Session, actor: Actor, instance_id: str, seq: int | None, what: str
 ) -> tuple[ProcessInstance, list[dict[str, Any]], int]:
     instance = _readable(session, actor, instance_id)
-    events = events_of(session, instance.id)
-    last = events[-1]["seq"] if events else 0
+    last = instance.last_seq
     if seq is None:
         seq = last
     if not 1 <= seq <= last:
         raise NotFound(f"instance {instance_id} has no event {seq} (its history has events 1 to {last})")
+    events = events_of(session, instance.id, up_to=seq)
     record_read(session, actor, instance, what, seq)
     return instance, events, seq
 

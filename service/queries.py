@@ -79,24 +79,25 @@ def history(session: Session, actor: Actor, instance_id: str) -> list[dict[str, 
     return events_of(session, instance.id)
 
 
-def events_of(session: Session, instance_id: str) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.seq)
+EVENT_COLUMNS = ("seq", "at", "type", "actor", "activity_id", "task_id", "data", "prev_hash", "hash")
+
+
+def events_of(session: Session, instance_id: str, up_to: int | None = None) -> list[dict[str, Any]]:
+    """One instance's events in ``seq`` order (up to ``up_to``), as the API returns them.
+
+    Plain rows, not ORM objects: a long history is read often (history, replay, diagram).
+    """
+    query = select(*(getattr(HistoryEvent, c) for c in EVENT_COLUMNS)).where(
+        HistoryEvent.instance_id == instance_id
     )
-    return [
-        {
-            "seq": r.seq,
-            "at": r.at,
-            "type": r.type,
-            "actor": r.actor,
-            "activity_id": r.activity_id,
-            "task_id": r.task_id,
-            "data": json.loads(r.data),
-            "prev_hash": r.prev_hash,
-            "hash": r.hash,
-        }
-        for r in rows
-    ]
+    if up_to is not None:
+        query = query.where(HistoryEvent.seq <= up_to)
+    events = []
+    for row in session.execute(query.order_by(HistoryEvent.seq)):
+        event = dict(zip(EVENT_COLUMNS, row, strict=True))
+        event["data"] = json.loads(event["data"])
+        events.append(event)
+    return events
 
 
 def list_tasks(
