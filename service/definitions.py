@@ -113,15 +113,20 @@ def list_latest(session: Session, limit: int, offset: int) -> tuple[list[Process
     return list(items), total
 
 
-_models: dict[int, ProcessModel] = {}
+_models: dict[tuple[int, str], ProcessModel] = {}
 
 
 def model_of(definition: ProcessDefinition) -> ProcessModel:
-    """The process model of a stored definition (cached: definitions never change once stored)."""
-    cached = _models.get(definition.id)
-    if cached is None or cached.checksum != definition.checksum:
+    """The process model of a stored definition.
+
+    Cached by id and checksum (a definition never changes once stored), so a step reads the
+    large ``model`` column (deferred) only the first time a process sees the definition.
+    """
+    key = (definition.id, definition.checksum)
+    cached = _models.get(key)
+    if cached is None:
         cached = ProcessModel.from_json(definition.model)
-        _models[definition.id] = cached
+        _models[key] = cached
     return cached
 
 

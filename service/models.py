@@ -84,7 +84,7 @@ class ProcessDefinition(Base):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(255))
     checksum: Mapped[str] = mapped_column(String(64), index=True)
-    model: Mapped[dict[str, Any]]
+    model: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)  # large: read once per process
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str | None] = mapped_column(String(64))
 

@@ -98,5 +98,5 @@ def get_definition(query, key):
 @blp.response(200, {"type": "string"}, content_type="application/xml")
 def get_xml(query, key):
     actor()
-    definition = db().read(use.get_definition, key, query.get("version"))
-    return Response(use.bpmn_xml(definition), mimetype="application/xml")
+    xml = db().read(lambda session: use.bpmn_xml(use.get_definition(session, key, query.get("version"))))
+    return Response(xml, mimetype="application/xml")
