@@ -54,7 +54,7 @@ class DeployResponse(Definition):
 
 
 class DefinitionQuery(Strict):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class TaskOut(Schema):
@@ -114,7 +114,7 @@ class DeadlineQuery(Page):
 
 class StartRequest(Strict):
     process = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     business_key = fields.String(allow_none=True, validate=validate.Length(max=255))
     variables = fields.Dict(keys=fields.String(), load_default=dict)
 

@@ -29,7 +29,7 @@ class SeqQuery(Schema):
         unknown = RAISE
 
     seq = fields.Integer(
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "an event's seq; default the last event (before this read is recorded)"},
     )
 

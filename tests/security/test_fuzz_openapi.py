@@ -41,6 +41,21 @@ def test_huge_offset_is_refused(deployed, path):
     assert r.status_code == 422
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/process-definitions/example_callback?version={2**31}",
+        f"/process-definitions/example_callback/xml?version={2**40}",
+    ],
+)
+def test_huge_version_is_refused(deployed, path):
+    """Found by the fuzzer on PostgreSQL: an integer the database cannot hold was a 500."""
+    r = deployed.get(path, "manager1")
+    assert r.status_code == 422
+    assert r.mimetype == "application/problem+json"
+    assert "version" in r.get_json()["errors"]
+
+
 def _describe(error: BaseException) -> str:
     inner = getattr(error, "exceptions", None)
     if inner:
