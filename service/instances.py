@@ -23,7 +23,7 @@ from workflows.model import ProcessModel
 from . import persist, slas
 from .definitions import get_definition, model_of
 from .models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
-from .permissions import Actor, can_see_instance, check_can_work, require_role
+from .permissions import Actor, check_can_work, may_know, require_role
 from .problems import Conflict, Forbidden, Invalid, NotFound
 
 _FORMATS = FormatChecker()
@@ -244,7 +244,7 @@ def deliver_message(
     for instance in candidates:
         if name not in (instance.waiting_messages or {}).get("names", []):
             continue
-        if actor is not None and not _may_know(session, actor, instance):
+        if actor is not None and not may_know(session, actor, instance):
             continue  # answered like "nothing waiting": a case the caller may not see stays unknown
         model = model_of(session.get(ProcessDefinition, instance.definition_id))
         if actor is not None and actor.role not in ("manager", "admin") and actor.role != model.start_role:
@@ -260,11 +260,6 @@ def deliver_message(
     if not delivered:
         raise NotFound(f"no instance with business key '{business_key}' is waiting for message '{name}'")
     return delivered
-
-
-def _may_know(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
-    assignees = set(session.scalars(select(Task.assignee).where(Task.instance_id == instance.id)))
-    return can_see_instance(actor, instance, assignees)
 
 
 def cancel_instance(

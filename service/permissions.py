@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import exists, false, select, true
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from .models import ProcessInstance, Task
@@ -146,6 +147,14 @@ def can_see_instance(actor: Actor, instance: ProcessInstance, assignees: set[str
     if actor.role == "advocate":
         return actor.username in assignees
     return False
+
+
+def may_know(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    """``can_see_instance``, reading the instance's assignees only when the rule needs them."""
+    assignees: set[str | None] = set()
+    if actor.role == "advocate":
+        assignees = set(session.scalars(select(Task.assignee).where(Task.instance_id == instance.id)))
+    return can_see_instance(actor, instance, assignees)
 
 
 def can_see_content(actor: Actor) -> bool:

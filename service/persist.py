@@ -81,11 +81,12 @@ def apply(
     instance.waiting_messages = {"names": snap.messages}
     if snap.status in ("completed", "cancelled") and instance.ended_at is None:
         instance.ended_at = now
+    new = instance.last_seq == 0  # a new instance has no task or deadline rows to look up
     append_events(session, instance, outcome.events, now)
 
     fired = {e.task_id for e in outcome.events if e.type == "timer_fired"}
-    changed = _sync_deadlines(session, instance, model, snap.timers, fired, now)
-    _sync_tasks(session, instance, model, outcome, now)
+    changed = _sync_deadlines(session, instance, model, snap.timers, fired, now, new=new)
+    _sync_tasks(session, instance, model, outcome, now, new=new)
     return changed
 
 
@@ -96,13 +97,19 @@ def _sync_deadlines(
     timers: list[PendingTimer],
     fired: set[str | None],
     now: datetime,
+    *,
+    new: bool = False,
 ) -> list[Deadline]:
-    pending = {
-        d.task_id: d
-        for d in session.scalars(
-            select(Deadline).where(Deadline.instance_id == instance.id, Deadline.status == "pending")
-        )
-    }
+    pending = (
+        {}
+        if new
+        else {
+            d.task_id: d
+            for d in session.scalars(
+                select(Deadline).where(Deadline.instance_id == instance.id, Deadline.status == "pending")
+            )
+        }
+    )
     changed = []
     current = {t.task_id: t for t in timers}
     for task_id, deadline in pending.items():
@@ -113,9 +120,13 @@ def _sync_deadlines(
     for task_id, timer in current.items():
         deadline = pending.get(task_id)
         if deadline is None:
-            deadline = session.scalars(
-                select(Deadline).where(Deadline.instance_id == instance.id, Deadline.task_id == task_id)
-            ).first()
+            deadline = (
+                None
+                if new
+                else session.scalars(  # a timer that was fired or cancelled and now waits again
+                    select(Deadline).where(Deadline.instance_id == instance.id, Deadline.task_id == task_id)
+                ).first()
+            )
             if deadline is None:
                 deadline = Deadline(
                     instance_id=instance.id,
@@ -140,13 +151,25 @@ def _sync_deadlines(
 
 
 def _sync_tasks(
-    session: Session, instance: ProcessInstance, model: ProcessModel, outcome: Outcome, now: datetime
+    session: Session,
+    instance: ProcessInstance,
+    model: ProcessModel,
+    outcome: Outcome,
+    now: datetime,
+    *,
+    new: bool = False,
 ) -> None:
     snap = outcome.snapshot
-    open_rows = {
-        t.id: t
-        for t in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))
-    }
+    open_rows = (
+        {}
+        if new
+        else {
+            t.id: t
+            for t in session.scalars(
+                select(Task).where(Task.instance_id == instance.id, Task.status == "open")
+            )
+        }
+    )
     now_open = {t.task_id: t for t in snap.open_tasks}
     completed = {e.task_id: e.actor for e in outcome.events if e.type == "task_completed"}
     for task_id, row in open_rows.items():

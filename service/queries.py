@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .instances import get_task, load_instance
 from .models import Deadline, HistoryEvent, ProcessInstance, Task
-from .permissions import Actor, can_see_content, can_see_instance, can_see_task, instance_filter, task_filter
+from .permissions import Actor, can_see_content, can_see_task, instance_filter, may_know, task_filter
 from .problems import Forbidden, NotFound
 
 
@@ -22,8 +22,7 @@ def _page(session: Session, query, limit: int, offset: int) -> tuple[list[Any], 
 
 def visible_instance(session: Session, actor: Actor, instance_id: str) -> ProcessInstance:
     instance, _ = load_instance(session, instance_id)
-    assignees = set(session.scalars(select(Task.assignee).where(Task.instance_id == instance.id)))
-    if not can_see_instance(actor, instance, assignees):
+    if not may_know(session, actor, instance):
         raise NotFound(f"no process instance {instance_id}")
     return instance
 
