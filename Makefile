@@ -4,7 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: setup serve test lint bench clean
+VENDOR := service/web/static/vendor/bpmn-js
+.PHONY: setup vendor browser serve test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,13 +14,31 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-setup: $(STAMP)
+# bpmn-js for the web UI: from the npm registry (package-lock.json), copied into the static files.
+$(VENDOR)/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/
+	cp -r node_modules/bpmn-js/dist/assets/. $(VENDOR)/
+	touch $@
+
+vendor: $(VENDOR)/.stamp
+
+# Debian's Chromium for the browser tests (tests/browser skip with the reason when it is missing).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "chromium is not installed (apt-get install chromium): the browser tests will be skipped"; fi; }
+
+setup: $(STAMP) vendor
 
 serve: setup
 	$(BIN)/advocacy-flow deploy
 	$(BIN)/advocacy-flow serve $(ARGS)
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(ARGS)
 
 bench: setup
@@ -30,4 +49,4 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules service/web/static/vendor

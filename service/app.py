@@ -12,11 +12,12 @@ from .config import Settings
 from .db import make_engine, make_session_factory
 from .security import init_security
 from .uow import Database
+from .web import init_web
 
 
 def create_app(settings: Settings | None = None, *, start_scheduler: bool | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, start_scheduler: bool | None
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     init_security(app)
+    init_web(app)
 
     if start_scheduler if start_scheduler is not None else settings.scheduler:
         from .scheduler import DeadlineScheduler

@@ -108,7 +108,12 @@ def route_key(method: str, rule: str) -> tuple[str, str]:
 
 
 def route_roles(method: str, rule: str) -> frozenset[str] | None:
-    """The roles that may call an endpoint (``PUBLIC`` for anyone), None when it has no row."""
+    """The roles that may call an endpoint of the API (``PUBLIC`` for anyone), None when it has no row.
+
+    Only rules under ``/api/v1`` have rows: the web pages check their own session login.
+    """
+    if not rule.startswith(API_PREFIX + "/"):
+        return None
     return ROUTES.get(route_key(method, rule))
 
 

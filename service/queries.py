@@ -105,6 +105,8 @@ def list_tasks(
     query = select(Task).where(Task.status == "open", task_filter(actor))
     if filters.get("mine"):
         query = query.where(Task.assignee == actor.username)
+    if filters.get("unassigned"):  # the web inbox's "unclaimed" list
+        query = query.where(Task.assignee.is_(None))
     if filters.get("role"):
         query = query.where(Task.role == filters["role"])
     if filters.get("process"):

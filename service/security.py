@@ -192,6 +192,10 @@ def _scan(value: Any) -> tuple[list[str], int]:
 
 
 def _headers(response):
+    if response.mimetype == "text/html":
+        # Pages keep the referrer within the site: with "no-referrer" a browser sends "Origin: null"
+        # on a form post, and the CSRF origin check could not tell the site's own forms apart.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if "Content-Security-Policy" not in response.headers:

@@ -1,0 +1,177 @@
+"""Cases (process instances): the list, one case with its diagram, and starting a process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from .. import audit, queries
+from .. import instances as use
+from ..definitions import get_definition, list_latest, model_of
+from ..permissions import Actor, can_see_content
+from ..problems import Invalid, NotFound
+from ..security import csrf_protect
+from . import forms, record
+from .inbox import process_names
+from .session import database, login_required
+
+blp = Blueprint("web_cases", __name__)
+PAGE = 25
+STATUSES = ("running", "waiting", "completed", "cancelled", "error")
+
+
+@blp.route("/cases")
+@login_required
+def cases(who: Actor):
+    process = request.args.get("process") or None
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    try:
+        page = max(1, min(int(request.args.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    filters = {"process": process, "status": status, "limit": PAGE, "offset": (page - 1) * PAGE}
+
+    def read(session):
+        items, total = queries.list_instances(session, who, filters)
+        return list(items), total, process_names(session)
+
+    items, total, names = database().read(read)
+    return render_template(
+        "cases.html",
+        who=who,
+        items=items,
+        total=total,
+        names=names,
+        process=process,
+        status=status,
+        statuses=STATUSES,
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+    )
+
+
+@blp.route("/cases/<instance_id>")
+@login_required
+def case(who: Actor, instance_id: str):
+    def read(session):
+        view = queries.instance_view(session, who, instance_id)
+        names = process_names(session)
+        if not can_see_content(who):
+            return view, names, None, [], {}
+        events = audit.history(session, who, instance_id)  # an auditor's look is recorded
+        instance, model = use.load_instance(session, instance_id)
+        shown = [e for e in events if e["type"] != "record_read" or who.role == "auditor"]
+        return view, names, record.diagram(session, instance, events), shown, model.names
+
+    run = database().run if who.role == "auditor" else database().read
+    view, names, diagram, events, element_names = run(read)
+    return render_template(
+        "case.html",
+        who=who,
+        case=view,
+        process_name=names.get(view["process_key"], view["process_key"]),
+        diagram=diagram,
+        element_names=element_names,
+        timeline=record.timeline(events, element_names),
+        now=use.utcnow(),
+        may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),
+    )
+
+
+@blp.route("/cases/<instance_id>/cancel", methods=["POST"])
+@login_required
+@csrf_protect
+def cancel(who: Actor, instance_id: str):
+    reason = request.form.get("reason", "").strip()
+    if not reason or "\x00" in reason or len(reason) > 2000:
+        flash("Give a reason (up to 2,000 characters) to cancel a case.", "error")
+        return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
+
+    def run(session):
+        queries.visible_instance(session, who, instance_id)
+        use.cancel_instance(session, who, instance_id, reason)
+
+    database().run(run)
+    flash("The case is cancelled.", "success")
+    return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
+
+
+# -- starting a process -----------------------------------------------------------------------
+
+
+def _startable(session, who: Actor) -> list[dict[str, Any]]:
+    items, _ = list_latest(session, 500, 0)
+    result = []
+    for definition in items:
+        model = model_of(definition)
+        if (model.start_role or "manager") == who.role:
+            form = model.forms.get(model.start_event or "", {})
+            result.append(
+                {"key": definition.key, "name": definition.name, "description": form.get("description", "")}
+            )
+    return result
+
+
+@blp.route("/start")
+@login_required
+def start_list(who: Actor):
+    items = database().read(_startable, who)
+    return render_template("start_list.html", who=who, items=items)
+
+
+def _start_form(session, who: Actor, process: str) -> tuple[str, dict[str, Any]]:
+    definition = get_definition(session, process)
+    model = model_of(definition)
+    if (model.start_role or "manager") != who.role:
+        raise NotFound(f"no process '{process}' that you may start")
+    return definition.name, model.forms.get(model.start_event or "", {})
+
+
+def _start_page(who: Actor, process: str, *, values=None, errors=None, business_key: str = "", status=200):
+    name, schema = database().read(_start_form, who, process)
+    fields = forms.fields_of(schema, values)
+    for field in fields:
+        field.errors = (errors or {}).get(field.name, [])
+    page = render_template(
+        "start.html",
+        who=who,
+        process=process,
+        name=name,
+        schema=schema,
+        fields=fields,
+        errors=errors or {},
+        business_key=business_key,
+    )
+    return page, status
+
+
+@blp.route("/start/<process>")
+@login_required
+def start(who: Actor, process: str):
+    return _start_page(who, process)
+
+
+@blp.route("/start/<process>", methods=["POST"])
+@login_required
+@csrf_protect
+def start_post(who: Actor, process: str):
+    _, schema = database().read(_start_form, who, process)
+    data, unreadable = forms.read_form(schema, request.form)
+    business_key = request.form.get("business_key", "").strip()
+    errors = forms.merge(unreadable, {} if unreadable else forms.check(schema, data))
+    if "\x00" in business_key or len(business_key) > 255:
+        errors["business_key"] = ["Enter a reference of up to 255 characters"]
+    if errors:
+        return _start_page(who, process, values=data, errors=errors, business_key=business_key, status=422)
+
+    def run(session):
+        return use.start_instance(session, who, process, data, business_key=business_key or None).id
+
+    try:
+        instance_id = database().run(run)
+    except Invalid as err:
+        errors = forms.merge(err.errors or {"_": [err.detail]})
+        return _start_page(who, process, values=data, errors=errors, business_key=business_key, status=422)
+    flash("Started. Its first task is in the inbox of the people who do it.", "success")
+    return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)

@@ -1,0 +1,174 @@
+"""The task inbox and a task's page: claim it, fill in its form, complete it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from .. import instances as use
+from .. import queries
+from ..models import ProcessDefinition
+from ..permissions import Actor, can_see_content
+from ..problems import Conflict, Invalid
+from ..security import csrf_protect
+from . import forms
+from .session import database, login_required
+
+blp = Blueprint("web_inbox", __name__)
+PAGE = 25
+VIEWS = {
+    "mine": "Assigned to me",
+    "unclaimed": "Unclaimed, for my role",
+    "all": "Every task I may see",
+}
+
+
+def process_names(session) -> dict[str, str]:
+    """Process key -> its human name (of the latest version)."""
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.name).join(
+            latest,
+            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
+        )
+    )
+    return {key: name for key, name in rows}
+
+
+def _filters(who: Actor, args) -> dict[str, Any]:
+    view = args.get("view") if args.get("view") in VIEWS else "mine"
+    try:
+        page = max(1, min(int(args.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    filters: dict[str, Any] = {
+        "view": view,
+        "process": args.get("process") or None,
+        "overdue": args.get("overdue") == "1",
+        "limit": PAGE,
+        "offset": (page - 1) * PAGE,
+        "page": page,
+    }
+    if view == "mine":
+        filters["mine"] = True
+    elif view == "unclaimed":
+        filters["unassigned"] = True
+        filters["role"] = who.role
+    return filters
+
+
+@blp.route("/inbox")
+@login_required
+def inbox(who: Actor):
+    filters = _filters(who, request.args)
+    now = use.utcnow()
+
+    def read(session):
+        items, total = queries.list_tasks(session, who, filters, now)
+        return [_row(t) for t in items], total, process_names(session)
+
+    items, total, names = database().read(read)
+    pages = max(1, -(-total // PAGE))
+    return render_template(
+        "inbox.html",
+        who=who,
+        items=items,
+        total=total,
+        filters=filters,
+        views=VIEWS,
+        names=names,
+        now=now,
+        pages=pages,
+    )
+
+
+def _row(task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "name": task.name,
+        "process_key": task.process_key,
+        "instance_id": task.instance_id,
+        "role": task.role,
+        "assignee": task.assignee,
+        "due_at": task.due_at,
+        "created_at": task.created_at,
+    }
+
+
+def _task_page(who: Actor, task_id: str, *, values=None, errors=None, status: int = 200):
+    def read(session):
+        task = queries.task_view(session, who, task_id)
+        instance = queries.visible_instance(session, who, task["instance_id"])
+        names = process_names(session)
+        return task, instance.variables if can_see_content(who) else {}, instance.business_key, names
+
+    task, variables, business_key, names = database().read(read)
+    schema = task["form"] or {}
+    context = [(k, variables.get(k)) for k in schema.get("x-context", []) if k in variables]
+    may_work = who.role == task["role"] and task["assignee"] in (None, who.username)
+    fields = forms.fields_of(schema, values)
+    for field in fields:
+        field.errors = (errors or {}).get(field.name, [])
+    return (
+        render_template(
+            "task.html",
+            who=who,
+            task=task,
+            schema=schema,
+            fields=fields,
+            context=context,
+            business_key=business_key,
+            process_name=names.get(task["process_key"], task["process_key"]),
+            may_work=may_work,
+            errors=errors or {},
+            now=use.utcnow(),
+        ),
+        status,
+    )
+
+
+@blp.route("/inbox/<task_id>")
+@login_required
+def task(who: Actor, task_id: str):
+    return _task_page(who, task_id)
+
+
+@blp.route("/inbox/<task_id>/claim", methods=["POST"])
+@login_required
+@csrf_protect
+def claim(who: Actor, task_id: str):
+    database().run(use.claim_task, who, task_id)
+    flash("The task is now assigned to you.", "success")
+    return redirect(url_for("web_inbox.task", task_id=task_id), code=303)
+
+
+@blp.route("/inbox/<task_id>", methods=["POST"])
+@login_required
+@csrf_protect
+def complete(who: Actor, task_id: str):
+    schema = database().read(queries.task_view, who, task_id)["form"]
+    data, unreadable = forms.read_form(schema, request.form)
+    errors = forms.merge(unreadable, {} if unreadable else forms.check(schema, data))
+    if errors:
+        return _task_page(who, task_id, values=data, errors=errors, status=422)
+    try:
+        instance = database().run(_complete, who, task_id, data)
+    except Invalid as err:  # the service's own check of the form, or of the values it records
+        return _task_page(
+            who, task_id, values=data, errors=forms.merge(err.errors or {"_": [err.detail]}), status=422
+        )
+    except Conflict as err:
+        flash(f"{err.detail[:1].upper()}{err.detail[1:]}.", "error")
+        return redirect(url_for("web_inbox.inbox"), code=303)
+    flash("Done: the task is complete.", "success")
+    return redirect(url_for("web_cases.case", instance_id=instance), code=303)
+
+
+def _complete(session, who: Actor, task_id: str, data: dict[str, Any]) -> str:
+    return use.complete_task(session, who, task_id, data).id

@@ -1,0 +1,73 @@
+"""What the case page and the auditor's page show of an instance's record.
+
+The path through the diagram is folded from the history with the same code as
+the API's ``/diagram`` and ``/replay`` (``workflows.replay``), so the pages and
+the API can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from workflows.replay import DiagramGraph, path, replay
+
+from ..definitions import bpmn_xml
+from ..models import ProcessDefinition, ProcessInstance
+
+EVENT_LABELS = {
+    "instance_started": "Started",
+    "task_ready": "Task ready",
+    "task_claimed": "Task claimed",
+    "task_completed": "Task completed",
+    "task_cancelled": "Task withdrawn",
+    "timer_fired": "Timer fired",
+    "deadline_breached": "Deadline missed",
+    "message_received": "Message received",
+    "escalation_started": "Escalation started",
+    "instance_completed": "Finished",
+    "instance_cancelled": "Cancelled",
+    "instance_error": "Stopped by an error",
+    "record_read": "Record read by an auditor",
+}
+
+
+def diagram(
+    session: Session, instance: ProcessInstance, events: list[dict[str, Any]], seq: int | None = None
+) -> dict[str, Any]:
+    """The instance's BPMN XML with the completed, active and taken elements just after event ``seq``."""
+    xml = bpmn_xml(session.get(ProcessDefinition, instance.definition_id))
+    graph = DiagramGraph.from_xml(xml)
+    seq = seq or (events[-1]["seq"] if events else 0)
+    upto = [e for e in events if e["seq"] <= seq]
+    state = replay(upto, seq, graph)
+    return {"seq": state.seq, "status": state.status, "xml": xml, **path(graph, state)}
+
+
+def timeline(events: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Events for people: what happened, to which step, by whom and when (newest first)."""
+    rows = []
+    for event in reversed(events):
+        data = event.get("data") or {}
+        step = names.get(event.get("activity_id") or "", event.get("activity_id") or "")
+        detail = ""
+        if event["type"] == "instance_cancelled":
+            detail = data.get("reason", "")
+        elif event["type"] == "instance_error":
+            detail = data.get("message") or data.get("error", "")
+        elif event["type"] == "record_read":
+            detail = data.get("what", "")
+        rows.append(
+            {
+                "seq": event["seq"],
+                "at": event["at"],
+                "label": EVENT_LABELS.get(event["type"], event["type"]),
+                "type": event["type"],
+                "step": step,
+                "actor": event.get("actor"),
+                "detail": detail,
+                "changed": sorted((data.get("variables") or {}).keys()),
+            }
+        )
+    return rows
