@@ -341,3 +341,40 @@ def to_csv(events: list[dict[str, Any]]) -> str:
         row = {**event, "data": canonical(event["data"])}
         writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
     return out.getvalue()
+
+
+# -- the auditor's web page ---------------------------------------------------------------------------
+
+
+def replay_view(
+    session: Session, actor: Actor, instance_id: str, seq: int | None = None, *, with_history: bool = False
+) -> dict[str, Any]:
+    """``replay_at`` and ``diagram_at`` at one ``seq`` in a single recorded read (the auditor's page).
+
+    ``replay`` and ``diagram`` are exactly what those two answer (the same fold of the same events);
+    ``event`` is event ``seq`` itself, ``recorded`` the ``record_read`` event this read wrote (None for
+    other roles), ``last_seq`` the end of the history after it.  The read is recorded as
+    ``{"what": "history" if with_history else "replay", "seq": N}``; with ``with_history`` the answer
+    carries the whole ``history`` too, ending with that read.
+    """
+    instance, events, seq = _at_seq(session, actor, instance_id, seq, "history" if with_history else "replay")
+    xml, graph = _graph(session, instance)
+    state = replay(events, seq, graph)
+    result: dict[str, Any] = {
+        "replay": replay(events, seq).to_json(),
+        "diagram": {"seq": state.seq, "status": state.status, "xml": xml, **path(graph, state)},
+        "event": events[-1],
+        "recorded": None,
+        "last_seq": instance.last_seq,
+    }
+    if with_history:
+        result["history"] = events_of(session, instance.id)
+        result["recorded"] = result["history"][-1] if actor.role == "auditor" else None
+    elif actor.role == "auditor":
+        row = session.scalars(
+            select(HistoryEvent).where(
+                HistoryEvent.instance_id == instance.id, HistoryEvent.seq == instance.last_seq
+            )
+        ).one()
+        result["recorded"] = {name: getattr(row, name) for name in CSV_COLUMNS} | {"data": _loads(row.data)}
+    return result
