@@ -1,16 +1,249 @@
-"""(being built)"""
+"""The commissioner dashboard: commissioning cycles, SLA compliance for a quarter, open escalations.
+
+The figures are the reports' own (``commissioning_report.commissioning`` and
+``reports.quarterly``, as ``GET /api/v1/reports/commissioning`` and
+``/reports/quarterly`` answer them), called with the viewer's ``Actor``: a
+commissioner sees counts from 1 to 4 as ``<5`` here exactly as in the API, and a
+section is shown only to the roles ``permissions.ROUTES`` lets call its report
+(a manager sees SLA compliance, never the commissioning cycles).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from datetime import UTC, date, datetime
+from typing import Any
 
-from ..permissions import Actor
-from .session import login_required
+from flask import Blueprint, render_template, request
+
+from workflows.calendar import service_timezone
+
+from .. import commissioning_report, queries, reports, slas
+from ..permissions import ROUTES, Actor
+from ..problems import Forbidden, Invalid
+from . import charts
+from .charts import Series
+from .session import database, login_required
 
 blp = Blueprint("web_dashboard", __name__)
+
+QUARTERLY_ROLES = ROUTES[("GET", "/reports/quarterly")]
+COMMISSIONING_ROLES = ROUTES[("GET", "/reports/commissioning")]
+OPEN = ("running", "waiting", "error")
+MOST_ESCALATIONS = 100  # listed per status; the count above the table is the full total
+RESPONSE_SERIES = [
+    Series("met", "Met", "bar-met"),
+    Series("missed", "Missed", "bar-missed", pattern="dots"),
+    Series("pending", "Pending", "bar-pending"),
+]
+STAGE_SERIES = [Series(s, s.capitalize(), f"bar-stage-{s}") for s in reports.STAGES]
+LEVELS = {
+    "contract_review": "Contract review (commissioner)",
+    "commissioner_review": "Level 2: commissioner",
+    "manager_review": "Level 1: service manager",
+}
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def current_quarter(now: datetime | None = None) -> str:
+    return quarter_of((now or datetime.now(UTC)).astimezone(service_timezone()).date())
+
+
+def recent_quarters(current: str, count: int = 8) -> list[str]:
+    """``current`` and the quarters before it, newest first."""
+    year, q = int(current[:4]), int(current[5])
+    out = []
+    for _ in range(count):
+        out.append(f"{year}Q{q}")
+        year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+    return out
+
+
+def quarter_label(quarter: str) -> str:
+    first, last, _, _ = reports.quarter_bounds(quarter)
+    return f"{quarter[:4]} Q{quarter[5]} ({first:%-d %b} to {last:%-d %b %Y})"
 
 
 @blp.route("/dashboard")
 @login_required
 def dashboard(who: Actor):
-    return "being built"
+    may_cycles = who.role in COMMISSIONING_ROLES
+    may_quarterly = who.role in QUARTERLY_ROLES
+    if not (may_cycles or may_quarterly):
+        raise Forbidden(f"the {who.role} role may not see the commissioner dashboard")
+    now = datetime.now(UTC)
+    current = current_quarter(now)
+    quarter = request.args.get("quarter", "").strip() or current
+    choices = recent_quarters(current)
+    try:
+        label = quarter_label(quarter)
+    except Invalid:
+        page = render_template(
+            "dashboard.html",
+            who=who,
+            quarter=quarter,
+            choices=choices,
+            error=f"“{quarter[:20]}” is not a quarter. Choose one from the list, or write one like {current}.",
+            may_cycles=False,
+            may_quarterly=False,
+            fig=charts.number,
+        )
+        return page, 422
+    if quarter not in choices:
+        choices = sorted({*choices, quarter}, reverse=True)
+
+    def read(session):
+        data: dict[str, Any] = {"escalations": _open_escalations(session, who, now)}
+        if may_cycles:
+            data["cycles"] = commissioning_report.commissioning(session, who, now=now)
+        if may_quarterly:
+            data["slas"] = [
+                (sla, reports.quarterly(session, who, sla.key, quarter, stories=0))
+                for sla in slas.list_slas(session)
+            ]
+        return data
+
+    data = database().read(read)
+    cycles = data.get("cycles")
+    return render_template(
+        "dashboard.html",
+        who=who,
+        quarter=quarter,
+        quarter_label=label,
+        choices=choices,
+        error=None,
+        may_cycles=may_cycles,
+        may_quarterly=may_quarterly,
+        cycles=cycles,
+        ending=(cycles or {}).get("contracts_ending_within_6_months", []),
+        cycle_charts=_cycle_charts(cycles) if cycles else None,
+        slas=[_sla_view(sla, report) for sla, report in data.get("slas", [])],
+        escalations=data["escalations"],
+        escalation_chart=_open_escalation_chart(data["escalations"]["items"]),
+        stages=reports.STAGES,
+        milestones=reports.MILESTONES,
+        outcomes=reports.ESCALATION_OUTCOMES,
+        now=now,
+        fig=charts.number,
+    )
+
+
+# -- what each section shows ------------------------------------------------------------------
+
+
+def _open_escalations(session, who: Actor, now: datetime) -> dict[str, Any]:
+    """The running (or waiting, or stopped) sla_escalation instances the viewer may see, with who has each."""
+    items, total = [], 0
+    for status in OPEN:
+        found, count = queries.list_instances(
+            session,
+            who,
+            {"process": "sla_escalation", "status": status, "limit": MOST_ESCALATIONS, "offset": 0},
+        )
+        items += found
+        total += count
+    tasks, _ = queries.list_tasks(
+        session, who, {"process": "sla_escalation", "limit": 10 * MOST_ESCALATIONS, "offset": 0}, now
+    )
+    open_steps: dict[str, set[str]] = {}
+    for task in tasks:
+        open_steps.setdefault(task.instance_id, set()).add(task.activity_id)
+    rows = []
+    for instance in sorted(items, key=lambda i: (i.started_at, i.id)):
+        variables = instance.variables or {}
+        steps = open_steps.get(instance.id, set())
+        # The manager's review is not the commissioner's task (not in their list): no commissioner
+        # step open means the escalation is still with the service's manager.
+        level = next((LEVELS[s] for s in LEVELS if s in steps), LEVELS["manager_review"])
+        rows.append(
+            {
+                "id": instance.id,
+                "status": instance.status,
+                "sla_key": variables.get("sla_key"),
+                "milestone": variables.get("milestone"),
+                "due_at": variables.get("due_at"),
+                "breached_at": variables.get("breached_at"),
+                "started_at": instance.started_at,
+                "level": level,
+            }
+        )
+    return {"items": rows, "total": total}
+
+
+def _open_escalation_chart(items: list[dict[str, Any]]) -> charts.Chart | None:
+    if not items:
+        return None
+    counts = {label: 0 for label in reversed(LEVELS.values())}
+    for item in items:
+        counts[item["level"]] += 1
+    return charts.bars(
+        "chart-open-escalations",
+        [("", list(counts.items()))],
+        title="Open escalations by who has them",
+        css="bar-escalation",
+    )
+
+
+def _cycle_charts(cycles: dict[str, Any]) -> dict[str, charts.Chart]:
+    by_stage = dict.fromkeys(reports.STAGES, 0)
+    for item in cycles["items"]:
+        if item["stage"] in by_stage:
+            by_stage[item["stage"]] += 1
+    stage_chart = charts.bars(
+        "chart-cycles-by-stage",
+        [("", [(stage.capitalize(), n) for stage, n in by_stage.items()])],
+        title="Running commissioning cycles in each stage",
+        css="bar",
+    )
+    days_chart = charts.stacked_bars(
+        "chart-days-by-stage",
+        [(_cycle_name(c), c["days_by_stage"]) for c in cycles["items"]],
+        STAGE_SERIES,
+        title="Days each cycle has spent in each stage",
+    )
+    return {"stages": stage_chart, "days": days_chart}
+
+
+def _cycle_name(cycle: dict[str, Any]) -> str:
+    name = cycle["service_name"] or cycle["id"][:8]
+    return name if len(name) <= 28 else name[:27] + "…"
+
+
+def _sla_view(sla, report: dict[str, Any]) -> dict[str, Any]:
+    slug = re.sub(r"[^A-Za-z0-9_-]", "-", sla.key)
+    times = report["response_times"]
+    rows = [(m.replace("_", " ").capitalize(), times[m]) for m in times]
+    esc = report["escalations"]
+    return {
+        "sla": sla,
+        "slug": slug,
+        "report": report,
+        "response_chart": charts.stacked_bars(
+            f"chart-response-{slug}",
+            rows,
+            RESPONSE_SERIES,
+            title=f"Response-time targets met, missed and pending, {sla.provider} ({sla.key})",
+        ),
+        "escalation_chart": charts.bars(
+            f"chart-escalations-{slug}",
+            [
+                (
+                    "By level",
+                    [
+                        ("Started", esc["started"]),
+                        ("Reached level 2", esc["level_2"]),
+                        ("Contract review", esc["contract_review"]),
+                    ],
+                ),
+                (
+                    "By outcome",
+                    [(k.replace("_", " ").capitalize(), v) for k, v in esc["by_outcome"].items()],
+                ),
+            ],
+            title=f"Escalations by level and outcome, {sla.provider} ({sla.key})",
+            css="bar-escalation",
+        ),
+    }
