@@ -86,7 +86,7 @@ def test_auditor_steps_through_a_history_with_the_keyboard_and_verifies_it(page_
 def test_auditor_replay_on_a_tablet(page_as, live):
     page = page_as("auditor1", width=820, height=1180)
     _open_finished_referral(page, live.url)
-    page.get_by_role("link", name="‹ Previous event").click()
+    page.get_by_role("link", name="Previous event").click()
     page.wait_for_function("() => /[?]seq=\\d+$/.test(location.href)")
     screenshot(page, "audit-replay-tablet")
     check_clean(page)
