@@ -157,9 +157,8 @@ def start(who: Actor, process: str):
 @csrf_protect
 def start_post(who: Actor, process: str):
     _, schema = database().read(_start_form, who, process)
-    data, unreadable = forms.read_form(schema, request.form)
+    data, errors = forms.submitted(schema, request.form)
     business_key = request.form.get("business_key", "").strip()
-    errors = forms.merge(unreadable, {} if unreadable else forms.check(schema, data))
     if "\x00" in business_key or len(business_key) > 255:
         errors["business_key"] = ["Enter a reference of up to 255 characters"]
     if errors:

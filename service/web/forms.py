@@ -19,6 +19,7 @@ from workflows.calendar import service_timezone
 
 _FORMATS = FormatChecker()
 LONG_TEXT = 200  # a string that may be longer than this gets a text area
+MAX_RADIOS = 7  # more choices than this get a drop-down list
 
 
 @dataclass
@@ -53,7 +54,7 @@ def _control(spec: dict[str, Any]) -> tuple[str, list[tuple[str, str]], dict[str
         choices = _options(items)
         return ("checkboxes", choices, attrs) if choices else ("lines", [], attrs)
     if options:
-        return ("radios" if len(options) <= 5 else "select"), options, attrs
+        return ("radios" if len(options) <= MAX_RADIOS else "select"), options, attrs
     if kind in ("integer", "number"):
         for key, attr in (("minimum", "min"), ("maximum", "max")):
             if key in spec:
@@ -66,7 +67,8 @@ def _control(spec: dict[str, Any]) -> tuple[str, list[tuple[str, str]], dict[str
         return "datetime", [], attrs
     if "maxLength" in spec:
         attrs["maxlength"] = spec["maxLength"]
-    return ("textarea" if spec.get("maxLength", LONG_TEXT + 1) > LONG_TEXT else "text"), [], attrs
+    short = "pattern" in spec or spec.get("maxLength", LONG_TEXT + 1) <= LONG_TEXT
+    return ("text" if short else "textarea"), [], attrs
 
 
 def fields_of(schema: dict[str, Any] | None, values: dict[str, Any] | None = None) -> list[Field]:
@@ -226,6 +228,14 @@ def _say(error: Any) -> str:
     if rule == "additionalProperties":
         return "This form does not take that field"
     return error.message
+
+
+def submitted(schema: dict[str, Any] | None, form: MultiDict) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """A posted form read and checked: the data (as typed, to show again) and every field's errors."""
+    data, unreadable = read_form(schema, form)
+    readable = {name: value for name, value in data.items() if name not in unreadable}
+    checked = {name: messages for name, messages in check(schema, readable).items() if name not in unreadable}
+    return data, merge(unreadable, checked)
 
 
 def merge(*sources: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -112,6 +112,8 @@ def _task_page(who: Actor, task_id: str, *, values=None, errors=None, status: in
     schema = task["form"] or {}
     context = [(k, variables.get(k)) for k in schema.get("x-context", []) if k in variables]
     may_work = who.role == task["role"] and task["assignee"] in (None, who.username)
+    if values is None:  # a form opens with what the case already holds (e.g. the type to confirm)
+        values = {k: v for k, v in variables.items() if k in (schema.get("properties") or {})}
     fields = forms.fields_of(schema, values)
     for field in fields:
         field.errors = (errors or {}).get(field.name, [])
@@ -153,8 +155,7 @@ def claim(who: Actor, task_id: str):
 @csrf_protect
 def complete(who: Actor, task_id: str):
     schema = database().read(queries.task_view, who, task_id)["form"]
-    data, unreadable = forms.read_form(schema, request.form)
-    errors = forms.merge(unreadable, {} if unreadable else forms.check(schema, data))
+    data, errors = forms.submitted(schema, request.form)
     if errors:
         return _task_page(who, task_id, values=data, errors=errors, status=422)
     try:

@@ -1,0 +1,143 @@
+"""Cases: the list by role, one case with its diagram and history, cancelling, starting a process."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import func, select
+
+from service.models import HistoryEvent, ProcessInstance
+from tests.web.test_tasks import ELIGIBLE, REFERRAL, start_referral
+
+
+def _diagram_data(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="diagram-data">(.*?)</script>', page, re.S)
+    assert found, "no diagram data on the page"
+    return json.loads(found.group(1))
+
+
+def _count(service, model, *where) -> int:
+    return service.db.read(lambda s: s.scalar(select(func.count()).select_from(model).where(*where)))
+
+
+def test_the_case_page_shows_the_path_the_api_shows(all_deployed, web):
+    referral = start_referral(all_deployed)
+    manager = web("manager1")
+    manager.post(f"/inbox/{referral['active_tasks'][0]['id']}", ELIGIBLE)
+    page = manager.get(f"/cases/{referral['id']}").get_data(as_text=True)
+    shown = _diagram_data(page)
+    api = all_deployed.get(f"/process-instances/{referral['id']}/diagram", "manager1").get_json()
+    assert shown == api
+    assert set(shown["active"]) == {"allocate_advocate", "allocation_sla"}
+    assert "/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js" in page
+    assert "<li>Allocate advocate</li>" in page  # the path also as text
+    assert "ADV-2026-0042" in page  # the recorded details, for a role that may see them
+    assert "Task completed</strong>: Assess eligibility" in page  # the timeline
+    assert "Allocation (SLA target)" in page  # the pending deadline
+
+
+def test_what_each_role_sees_of_a_case(all_deployed, web):
+    referral = start_referral(all_deployed)
+    admin = web("admin1").get(f"/cases/{referral['id']}").get_data(as_text=True)
+    assert "sees that this instance exists, not its content" in admin
+    assert "ADV-2026-0042" not in admin and "diagram-data" not in admin
+    for user in ("advocate1", "commissioner1"):
+        browser = web(user)
+        assert browser.get(f"/cases/{referral['id']}").status_code == 404, user
+        assert "ADV-2026-0042" not in browser.last
+        assert referral["id"] not in browser.get("/cases").get_data(as_text=True)
+    assert referral["id"] in web("manager1").get("/cases").get_data(as_text=True)
+
+
+def test_an_auditor_s_look_at_a_case_is_recorded(all_deployed, web):
+    referral = start_referral(all_deployed)
+    reads = (HistoryEvent.instance_id == referral["id"], HistoryEvent.type == "record_read")
+    assert _count(all_deployed, HistoryEvent, *reads) == 0
+    auditor = web("auditor1")
+    assert auditor.get(f"/cases/{referral['id']}").status_code == 200
+    assert _count(all_deployed, HistoryEvent, *reads) == 1
+    assert "Record read by an auditor" in auditor.last
+    web("manager1").get(f"/cases/{referral['id']}")
+    assert _count(all_deployed, HistoryEvent, *reads) == 1  # a manager's reads are not audit events
+
+
+def test_the_case_list_filters_and_refuses_nothing_strange(all_deployed, web):
+    referral = start_referral(all_deployed, "REF-LIST")
+    manager = web("manager1")
+    assert "REF-LIST" in manager.get("/cases?process=referral_casework").get_data(as_text=True)
+    assert "REF-LIST" not in manager.get("/cases?status=completed").get_data(as_text=True)
+    for query in ("status=bogus", "page=x", "process=", "page=0"):
+        assert manager.get(f"/cases?{query}").status_code == 200, query
+    assert referral["id"]
+
+
+def test_a_manager_cancels_a_case_with_a_reason(all_deployed, web):
+    referral = start_referral(all_deployed)
+    manager = web("manager1")
+    path = f"/cases/{referral['id']}"
+    refused = manager.post(f"{path}/cancel", {"reason": "  "}, page=path)
+    assert refused.status_code == 303
+    assert "Give a reason" in manager.get(path).get_data(as_text=True)
+    assert (
+        all_deployed.get(path.replace("/cases", "/process-instances"), "manager1").get_json()["status"]
+        == "running"
+    )
+    done = manager.post(f"{path}/cancel", {"reason": "referral withdrawn by the person"}, page=path)
+    assert done.status_code == 303
+    page = manager.get(path).get_data(as_text=True)
+    assert "The case is cancelled." in page and "referral withdrawn by the person" in page
+    assert "Cancel case" not in page
+    assert web("advocate1").post(f"{path}/cancel", {"reason": "x"}, page="/inbox").status_code == 404
+
+
+def test_the_start_page_lists_what_the_role_may_start(all_deployed, web):
+    manager = web("manager1").get("/start").get_data(as_text=True)
+    assert "/start/referral_casework" in manager and "/start/recruitment_vetting" in manager
+    assert "/start/commissioning_cycle" not in manager
+    commissioner = web("commissioner1").get("/start").get_data(as_text=True)
+    assert "/start/commissioning_cycle" in commissioner and "/start/referral_casework" not in commissioner
+    assert web("advocate1").get("/start").status_code == 200
+    assert web("advocate1").get("/start/referral_casework").status_code == 404
+    assert web("manager1").get("/start/no_such_process").status_code == 404
+
+
+def test_starting_a_referral_from_its_form(all_deployed, web):
+    manager = web("manager1")
+    before = _count(all_deployed, ProcessInstance)
+    fields = [(k, v) for k, v in REFERRAL.items()] + [
+        ("business_key", "WEB-7"),
+        ("received_at", "2026-11-02T09:30"),
+    ]
+    response = manager.post("/start/referral_casework", fields)
+    assert response.status_code == 303
+    instance_id = response.headers["Location"].rsplit("/", 1)[1]
+    made = all_deployed.get(f"/process-instances/{instance_id}", "manager1").get_json()
+    assert made["business_key"] == "WEB-7" and made["variables"]["person_ref"] == "ADV-2026-0042"
+    assert made["variables"]["received_at"] == "2026-11-02T09:30:00+00:00"  # London time, in UTC (GMT)
+    assert _count(all_deployed, ProcessInstance) == before + 1
+
+
+def test_a_start_form_with_errors_starts_nothing(all_deployed, web):
+    manager = web("manager1")
+    before = _count(all_deployed, ProcessInstance)
+    cases = [
+        [],
+        [
+            ("person_ref", "Jane Smith"),
+            ("referral_source", "self"),
+            ("advocacy_type", "imca"),
+            ("urgency", "urgent"),
+        ],
+        [*REFERRAL.items(), ("received_at", "yesterday")],
+        [*REFERRAL.items(), ("business_key", "B\x00K")],
+    ]
+    for fields in cases:
+        response = manager.post("/start/referral_casework", fields)
+        assert response.status_code == 422, fields
+        assert "There is a problem" in manager.last
+    response = manager.post("/start/referral_casework", [*REFERRAL.items(), ("sla_key", "no-such-sla")])
+    assert (
+        response.status_code == 422 and "no SLA &#39;no-such-sla&#39;" in manager.last
+    )  # the service's check
+    assert _count(all_deployed, ProcessInstance) == before
