@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 SUPPRESSED = "<5"
 MARKER = 30  # width of a suppressed count's marker: the same whatever the count (not to scale)
-CHAR = 7.2  # rough width of a character of the 13px labels, to size the label column
+CHAR = 7.8  # rough width of a character of the 14px labels, to size the label column
 ROW = 26  # height of one bar's band
 BAR = 18  # height of one bar
 
@@ -119,10 +119,12 @@ def stacked_bars(
     *,
     title: str,
     width: float = 560,
+    skip_missing: bool = False,
 ) -> Chart:
     """One horizontal bar per row, stacked from ``series`` (e.g. met, missed, pending per milestone).
 
-    Below each bar, its figures in words ("19 met · <5 missed · 0 pending").  Parts that are
+    Below each bar, its figures in words ("19 met · <5 missed · 0 pending"); with ``skip_missing``
+    a part with no figure (a stage not reached yet) is left out of the words.  Parts that are
     counts drawn to scale share one scale over the whole chart; a suppressed part is a marker.
     """
     label_w = _label_width([r[0] for r in rows], width * 0.32)
@@ -140,7 +142,8 @@ def stacked_bars(
         words = []
         for s in series:
             value = values.get(s.key)
-            words.append(f"{number(value)} {s.label.lower()}")
+            if value is not None or not skip_missing:
+                words.append(f"{number(value)} {s.label.lower()}")
             if known(value) and value > 0:
                 w = value * scale
                 body.append(
@@ -173,8 +176,9 @@ def stacked_bars(
                 body.append(_marker(chart_id, x + 1, y, s.key, f"{label}, {s.label}: fewer than 5"))
                 x += MARKER + 2
         body.append(_text(label_w, y + BAR + 14, " · ".join(words), class_="row-figures"))
+        shown = [s for s in series if values.get(s.key) is not None or not skip_missing]
         sentences.append(
-            f"{label}: " + ", ".join(f"{spoken(values.get(s.key))} {s.label.lower()}" for s in series)
+            f"{label}: " + ", ".join(f"{spoken(values.get(s.key))} {s.label.lower()}" for s in shown)
         )
     height = 4 + len(rows) * band
     summary = f"{title}. " + ("; ".join(sentences) if rows else "No figures") + "."

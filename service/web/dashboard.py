@@ -203,6 +203,7 @@ def _cycle_charts(cycles: dict[str, Any]) -> dict[str, charts.Chart]:
         [(_cycle_name(c), c["days_by_stage"]) for c in cycles["items"]],
         STAGE_SERIES,
         title="Days each cycle has spent in each stage",
+        skip_missing=True,
     )
     return {"stages": stage_chart, "days": days_chart}
 
