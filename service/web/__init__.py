@@ -44,7 +44,11 @@ NAV = {
         ("Cycles and escalations", "web_cases.cases"),
         ("Start", "web_cases.start_list"),
     ],
-    "auditor": [("Audit", "web_audit.pick"), ("Cases", "web_cases.cases")],
+    "auditor": [
+        ("Audit", "web_audit.pick"),
+        ("Cases", "web_cases.cases"),
+        ("Dashboard", "web_dashboard.dashboard"),
+    ],
     "admin": [("Instances", "web_cases.cases")],
 }
 
