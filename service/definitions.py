@@ -130,6 +130,17 @@ def model_of(definition: ProcessDefinition) -> ProcessModel:
     return cached
 
 
+def model_by_id(session: Session, definition_id: int, checksum: str) -> ProcessModel:
+    """``model_of`` when the caller already knows the definition's id and checksum: no query on a hit."""
+    cached = _models.get((definition_id, checksum))
+    if cached is not None:
+        return cached
+    definition = session.get(ProcessDefinition, definition_id)
+    if definition is None:  # pragma: no cover - the instance row refers to it
+        raise NotFound(f"no process definition {definition_id}")
+    return model_of(definition)
+
+
 def bpmn_xml(definition: ProcessDefinition) -> str:
     model = model_of(definition)
     for name, text in model.sources.items():

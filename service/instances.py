@@ -7,7 +7,6 @@ step in ``workflows``, and stores state, history, tasks and deadlines together.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -15,13 +14,14 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from workflows.calendar import parse_datetime, service_timezone
 from workflows.engine import EventDraft, NoWaitingEvent, Outcome, Runner, TaskNotOpen
 from workflows.model import ProcessModel
 
 from . import persist, slas
-from .definitions import get_definition, model_of
+from .definitions import get_definition, model_by_id, model_of
 from .models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
 from .permissions import Actor, check_can_work, may_know, require_role
 from .problems import Conflict, Forbidden, Invalid, NotFound
@@ -84,10 +84,52 @@ def _store(
 
 
 def load_instance(session: Session, instance_id: str) -> tuple[ProcessInstance, ProcessModel]:
-    instance = session.get(ProcessInstance, instance_id) if _is_uuid(instance_id) else None
-    if instance is None:
+    """The instance and its process model: one SELECT (the instance with its definition's checksum).
+
+    The model comes from the cache of parsed definitions; the definition row is read only on a miss.
+    """
+    if not _is_uuid(instance_id):
         raise NotFound(f"no process instance {instance_id}")
-    return instance, model_of(session.get(ProcessDefinition, instance.definition_id))
+    instance = session.identity_map.get(identity_key(ProcessInstance, instance_id))
+    if instance is not None and instance.definition_id in _session_models(session):
+        return instance, _session_models(session)[instance.definition_id]
+    row = session.execute(
+        select(ProcessInstance, ProcessDefinition.checksum)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(ProcessInstance.id == instance_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no process instance {instance_id}")
+    instance, checksum = row
+    return instance, _model(session, instance.definition_id, checksum)
+
+
+def _session_models(session: Session) -> dict[int, ProcessModel]:
+    return session.info.setdefault("models_by_definition", {})
+
+
+def _model(session: Session, definition_id: int, checksum: str) -> ProcessModel:
+    model = model_by_id(session, definition_id, checksum)
+    _session_models(session)[definition_id] = model
+    return model
+
+
+def load_task(session: Session, task_id: str) -> tuple[Task, ProcessInstance, ProcessModel]:
+    """A task with its instance and model, in one SELECT (404 for an unknown task)."""
+    row = (
+        session.execute(
+            select(Task, ProcessInstance, ProcessDefinition.checksum)
+            .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .where(Task.id == task_id)
+        ).first()
+        if _is_uuid(task_id)
+        else None
+    )
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    task, instance, checksum = row
+    return task, instance, _model(session, instance.definition_id, checksum)
 
 
 def _is_uuid(value: str) -> bool:
@@ -146,9 +188,7 @@ def start_instance(
         last_hash=None,
         started_at=now,
         started_by=actor.username if actor else None,
-    )
-    session.add(instance)
-    session.flush()
+    )  # added and inserted by persist.apply, once, with the state of its first step
     outcome = runner(session, model).start(variables, actor.username if actor else None, now)
     outcome.events[0].data["business_key"] = business_key
     if continues:
@@ -165,13 +205,12 @@ def get_task(session: Session, task_id: str) -> Task:
 
 def claim_task(session: Session, actor: Actor, task_id: str, now: datetime | None = None) -> Task:
     now = now or utcnow()
-    task = get_task(session, task_id)
+    task, instance, _ = load_task(session, task_id)
     check_can_work(actor, task)
     if task.status != "open":
         raise Conflict(f"task {task_id} is {task.status}, not open")
     if task.assignee == actor.username:
         return task
-    instance, _ = load_instance(session, task.instance_id)
     task.assignee = actor.username
     persist.append_events(
         session,
@@ -187,20 +226,17 @@ def complete_task(
     session: Session, actor: Actor, task_id: str, data: dict[str, Any], now: datetime | None = None
 ) -> ProcessInstance:
     now = now or utcnow()
-    task = get_task(session, task_id)
+    task, instance, model = load_task(session, task_id)
     check_can_work(actor, task)
     if task.status != "open":
         raise Conflict(f"task {task_id} is {task.status}, not open")
-    instance, model = load_instance(session, task.instance_id)
     errors = form_errors(model.form(task.activity_id), data)
     if errors:
         raise Invalid("the form data is not valid", errors=errors)
     if instance.status == "error":
         raise Conflict("the instance is in error; see its last history event")
     try:
-        outcome = runner(session, model).complete(
-            json.loads(instance.state), task_id, data, actor.username, now
-        )
+        outcome = runner(session, model).complete(instance.state, task_id, data, actor.username, now)
     except TaskNotOpen:
         raise Conflict(f"task {task_id} is no longer open") from None
     meta = model.user_tasks.get(task.activity_id)
@@ -246,12 +282,12 @@ def deliver_message(
             continue
         if actor is not None and not may_know(session, actor, instance):
             continue  # answered like "nothing waiting": a case the caller may not see stays unknown
-        model = model_of(session.get(ProcessDefinition, instance.definition_id))
+        _, model = load_instance(session, instance.id)
         if actor is not None and actor.role not in ("manager", "admin") and actor.role != model.start_role:
             raise Forbidden(f"the {actor.role} role may not send messages to '{instance.process_key}'")
         try:
             outcome = runner(session, model).deliver(
-                json.loads(instance.state), name, payload, actor.username if actor else None, now
+                instance.state, name, payload, actor.username if actor else None, now
             )
         except NoWaitingEvent:
             continue
@@ -270,7 +306,7 @@ def cancel_instance(
     instance, model = load_instance(session, instance_id)
     if instance.status in ("completed", "cancelled"):
         raise Conflict(f"the instance is already {instance.status}")
-    outcome = runner(session, model).cancel(json.loads(instance.state), actor.username, reason, now)
+    outcome = runner(session, model).cancel(instance.state, actor.username, reason, now)
     return _store(session, instance, model, outcome, now)
 
 
@@ -286,7 +322,7 @@ def fire_deadline(
         deadline.status = "cancelled"
         return None
     try:
-        outcome = runner(session, model).fire_timer(json.loads(instance.state), deadline.task_id, now)
+        outcome = runner(session, model).fire_timer(instance.state, deadline.task_id, now)
     except NoWaitingEvent:
         deadline.status = "cancelled"
         return None

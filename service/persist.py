@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from workflows.engine import EventDraft, Outcome
 from workflows.history import chain
 from workflows.model import ProcessModel
-from workflows.state import PendingTimer
 
 from .models import Deadline, HistoryEvent, ProcessInstance, Task
 
@@ -43,22 +42,26 @@ def append_events(
         last_seq=instance.last_seq,
         last_hash=instance.last_hash,
     )
-    for event in events:
-        session.add(
-            HistoryEvent(
-                instance_id=instance.id,
-                seq=event["seq"],
-                at=event["at"],
-                type=event["type"],
-                actor=event["actor"],
-                activity_id=event["activity_id"],
-                task_id=event["task_id"],
-                data=json.dumps(event["data"], sort_keys=True, separators=(",", ":")),
-                prev_hash=event["prev_hash"],
-                hash=event["hash"],
-            )
-        )
     if events:
+        # One batched INSERT (Core, no ORM objects: nothing reads them back, their ids are not needed).
+        session.execute(
+            insert(HistoryEvent.__table__),
+            [
+                {
+                    "instance_id": instance.id,
+                    "seq": event["seq"],
+                    "at": event["at"],
+                    "type": event["type"],
+                    "actor": event["actor"],
+                    "activity_id": event["activity_id"],
+                    "task_id": event["task_id"],
+                    "data": json.dumps(event["data"], sort_keys=True, separators=(",", ":")),
+                    "prev_hash": event["prev_hash"],
+                    "hash": event["hash"],
+                }
+                for event in events
+            ],
+        )
         instance.last_seq = events[-1]["seq"]
         instance.last_hash = events[-1]["hash"]
     return events
@@ -71,9 +74,17 @@ def apply(
     outcome: Outcome,
     now: datetime,
 ) -> list[Deadline]:
-    """Store ``outcome`` on ``instance``; returns the deadlines that are new or moved (to schedule)."""
+    """Store ``outcome`` on ``instance``; returns the deadlines that are new or moved (to schedule).
+
+    A new instance (``last_seq`` 0) is added here and inserted once, with its state, before the
+    rows that refer to it.  The instance's open task rows and pending deadline rows as they stand
+    after the step are kept in ``session.info`` (see ``written``), so the answer to the request can
+    be built without reading back what was just written.
+    """
     snap = outcome.snapshot
-    instance.state = json.dumps(outcome.state, separators=(",", ":"))
+    new = instance.last_seq == 0  # a new instance has no task or deadline rows to look up
+    append_events(session, instance, outcome.events, now)  # first: the instance is then written once
+    instance.state = outcome.state_text
     instance.status = snap.status
     instance.stage = snap.stage
     instance.end_state = snap.end_state
@@ -81,52 +92,87 @@ def apply(
     instance.waiting_messages = {"names": snap.messages}
     if snap.status in ("completed", "cancelled") and instance.ended_at is None:
         instance.ended_at = now
-    new = instance.last_seq == 0  # a new instance has no task or deadline rows to look up
-    append_events(session, instance, outcome.events, now)
+    if new and instance not in session:
+        session.add(instance)
+        session.flush()  # one INSERT, with its state and last_seq, before the rows that refer to it
 
-    fired = {e.task_id for e in outcome.events if e.type == "timer_fired"}
-    changed = _sync_deadlines(session, instance, model, snap.timers, fired, now, new=new)
-    _sync_tasks(session, instance, model, outcome, now, new=new)
+    changed, deadlines = _sync_deadlines(session, instance, model, outcome, now, new=new)
+    tasks = _sync_tasks(session, instance, model, outcome, now, new=new)
+    session.info.setdefault(_WRITTEN, {})[instance.id] = (tasks, deadlines)
     return changed
+
+
+_WRITTEN = "persist.written"
+
+
+def written(session: Session, instance_id: str) -> tuple[list[Task], list[Deadline]] | None:
+    """The open task rows and pending deadline rows ``apply`` left for ``instance_id`` in this session.
+
+    None if no step of that instance was stored in this session.  Rows whose status changed since
+    (in memory: they are the session's own objects) are left out.
+    """
+    found = session.info.get(_WRITTEN, {}).get(instance_id)
+    if found is None:
+        return None
+    tasks, deadlines = found
+    return [t for t in tasks if t.status == "open"], [d for d in deadlines if d.status == "pending"]
 
 
 def _sync_deadlines(
     session: Session,
     instance: ProcessInstance,
     model: ProcessModel,
-    timers: list[PendingTimer],
-    fired: set[str | None],
+    outcome: Outcome,
     now: datetime,
     *,
     new: bool = False,
-) -> list[Deadline]:
-    pending = (
+) -> tuple[list[Deadline], list[Deadline]]:
+    """(new or moved deadlines, every pending deadline of the instance after the step).
+
+    Deadlines no longer waited for are closed with an UPDATE (fired if the step fired them,
+    cancelled otherwise), skipped when the engine's state before the step shows none can be;
+    only the rows of timers still waiting are read, to compare and answer with.
+    """
+    timers = outcome.snapshot.timers
+    current = {t.task_id: t for t in timers}
+    before = outcome.timers_before
+    if not new and (before is None or before - current.keys()):
+        fired = sorted(
+            {e.task_id for e in outcome.events if e.type == "timer_fired"} - current.keys() - {None}
+        )
+        mine = (Deadline.instance_id == instance.id, Deadline.status == "pending")
+        if fired:
+            session.execute(
+                update(Deadline)
+                .where(*mine, Deadline.task_id.in_(fired))
+                .values(status="fired", fired_at=now)
+            )
+        session.execute(
+            update(Deadline)
+            .where(*mine, Deadline.task_id.not_in(list(current)))
+            .values(status="cancelled", fired_at=None)
+        )
+    known = (
         {}
-        if new
-        else {
+        if new or not current
+        else {  # pending ones, and any that was fired or cancelled and now waits again
             d.task_id: d
             for d in session.scalars(
-                select(Deadline).where(Deadline.instance_id == instance.id, Deadline.status == "pending")
+                select(Deadline).where(
+                    Deadline.instance_id == instance.id, Deadline.task_id.in_(list(current))
+                )
             )
         }
     )
     changed = []
-    current = {t.task_id: t for t in timers}
-    for task_id, deadline in pending.items():
-        if task_id in current:
-            continue
-        deadline.status = "fired" if task_id in fired else "cancelled"
-        deadline.fired_at = now if task_id in fired else None
+    rows = []
     for task_id, timer in current.items():
-        deadline = pending.get(task_id)
-        if deadline is None:
-            deadline = (
-                None
-                if new
-                else session.scalars(  # a timer that was fired or cancelled and now waits again
-                    select(Deadline).where(Deadline.instance_id == instance.id, Deadline.task_id == task_id)
-                ).first()
-            )
+        deadline = known.get(task_id)
+        if deadline is not None and deadline.status == "pending":
+            rows.append(deadline)
+            if deadline.due_at == timer.due_at:
+                continue
+        else:
             if deadline is None:
                 deadline = Deadline(
                     instance_id=instance.id,
@@ -135,10 +181,9 @@ def _sync_deadlines(
                     created_at=now,
                 )
                 session.add(deadline)
+            rows.append(deadline)
             deadline.status = "pending"
             deadline.fired_at = None
-        elif deadline.due_at == timer.due_at:
-            continue
         deadline.kind = "sla" if timer.sla_milestone else "timer"
         deadline.milestone = timer.sla_milestone
         meta = model.timers.get(timer.activity_id)
@@ -146,8 +191,9 @@ def _sync_deadlines(
         deadline.due_at = timer.due_at
         deadline.lease_until = None
         changed.append(deadline)
-    session.flush()
-    return changed
+    if changed:
+        session.flush()  # the ids of new deadlines, for the scheduler
+    return changed, rows
 
 
 def _sync_tasks(
@@ -158,32 +204,48 @@ def _sync_tasks(
     now: datetime,
     *,
     new: bool = False,
-) -> None:
+) -> list[Task]:
+    """Open, close and re-date the task rows; returns the instance's open task rows after the step.
+
+    Tasks closed by the step are closed with an UPDATE (completed by whoever completed them,
+    cancelled otherwise); only the rows of tasks open before and after the step are read.
+    """
     snap = outcome.snapshot
-    open_rows = (
-        {}
-        if new
-        else {
-            t.id: t
-            for t in session.scalars(
-                select(Task).where(Task.instance_id == instance.id, Task.status == "open")
-            )
-        }
-    )
     now_open = {t.task_id: t for t in snap.open_tasks}
     completed = {e.task_id: e.actor for e in outcome.events if e.type == "task_completed"}
-    for task_id, row in open_rows.items():
-        if task_id in now_open:
-            continue
-        row.status = "completed" if task_id in completed else "cancelled"
-        row.completed_at = now
-        row.completed_by = completed.get(task_id)
+    before = outcome.tasks_before
+    kept: set[str] = set()
+    mine = (Task.instance_id == instance.id, Task.status == "open")
+    if not new:
+        by_actor: dict[str | None, list[str]] = {}
+        for task_id, actor in completed.items():
+            if task_id is not None and task_id not in now_open:
+                by_actor.setdefault(actor, []).append(task_id)
+        for actor, ids in by_actor.items():
+            session.execute(
+                update(Task)
+                .where(*mine, Task.id.in_(sorted(ids)))
+                .values(status="completed", completed_at=now, completed_by=actor)
+            )
+        if before is None or before - now_open.keys() - completed.keys():
+            session.execute(
+                update(Task)
+                .where(*mine, Task.id.not_in(list(now_open)))
+                .values(status="cancelled", completed_at=now, completed_by=None)
+            )
+        kept = set(now_open) if before is None else set(now_open) & before
+    open_rows = (
+        {t.id: t for t in session.scalars(select(Task).where(*mine, Task.id.in_(sorted(kept))))}
+        if kept
+        else {}
+    )
     due_by_activity: dict[str, datetime] = {}
     for timer in snap.timers:
         attached = model.timers.get(timer.activity_id)
         if attached and attached.attached_to and timer.due_at:
             key = attached.attached_to
             due_by_activity[key] = min(due_by_activity.get(key, timer.due_at), timer.due_at)
+    rows = []
     for task_id, task in now_open.items():
         row = open_rows.get(task_id)
         if row is None:
@@ -200,3 +262,5 @@ def _sync_tasks(
             )
             session.add(row)
         row.due_at = due_by_activity.get(task.activity_id)
+        rows.append(row)
+    return rows

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from .instances import get_task, load_instance
+from . import persist
+from .instances import load_instance, load_task
 from .models import Deadline, HistoryEvent, ProcessInstance, Task
 from .permissions import Actor, can_see_content, can_see_task, instance_filter, may_know, task_filter
 from .problems import Forbidden, NotFound
@@ -39,6 +40,35 @@ def instance_view(session: Session, actor: Actor, instance_id: str) -> dict[str,
         .where(Deadline.instance_id == instance.id, Deadline.status == "pending")
         .order_by(Deadline.due_at, Deadline.id)
     ).all()
+    return _view(actor, instance, tasks, deadlines)
+
+
+def step_view(session: Session, actor: Actor, instance: ProcessInstance) -> dict[str, Any]:
+    """``instance_view`` of an instance a step of this session just stored (start, complete).
+
+    Built from the rows ``persist.apply`` wrote and holds, in the order the queries of
+    ``instance_view`` give, instead of reading them back; the same answer, fewer round trips.
+    """
+    written = persist.written(session, instance.id)
+    if written is None:
+        return instance_view(session, actor, instance.id)
+    if not may_know(session, actor, instance):
+        raise NotFound(f"no process instance {instance.id}")
+    tasks, deadlines = written
+    tasks = sorted(tasks, key=lambda t: (t.created_at, t.id))
+    # ORDER BY due_at, id: PostgreSQL puts NULL last, SQLite first
+    nulls_first = session.get_bind().dialect.name == "sqlite"
+    deadlines = sorted(
+        deadlines,
+        key=lambda d: ((d.due_at is None) != nulls_first, d.due_at or _EPOCH, d.id),
+    )
+    return _view(actor, instance, tasks, deadlines)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _view(actor: Actor, instance: ProcessInstance, tasks, deadlines) -> dict[str, Any]:
     return {
         "id": instance.id,
         "process_key": instance.process_key,
@@ -120,10 +150,9 @@ def list_tasks(
 
 
 def task_view(session: Session, actor: Actor, task_id: str) -> dict[str, Any]:
-    task = get_task(session, task_id)
+    task, _, model = load_task(session, task_id)
     if not can_see_task(actor, task):
         raise NotFound(f"no task {task_id}")
-    _, model = load_instance(session, task.instance_id)
     return {
         **{
             c: getattr(task, c)

@@ -14,6 +14,7 @@ returned is the one just before the failing element ran.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -58,9 +59,18 @@ class EventDraft:
 
 @dataclass
 class Outcome:
-    state: dict[str, Any]
+    state_text: str  # the serialized engine state (JSON), exactly as the service stores it
     snapshot: Snapshot
     events: list[EventDraft]
+    # What was open and waiting before the step (None: not known, e.g. a start): lets the service
+    # update its task and deadline indexes without first reading them back.
+    tasks_before: frozenset[str] | None = None
+    timers_before: frozenset[str] | None = None
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The state as a fresh dict (parsed on each access; the service passes the text along)."""
+        return json.loads(self.state_text)
 
 
 def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,7 +115,7 @@ class Runner:
 
     def complete(
         self,
-        state: dict[str, Any],
+        state: str | dict[str, Any],
         task_id: str,
         data: dict[str, Any],
         actor: str,
@@ -126,7 +136,7 @@ class Runner:
             task.run()
             return self._advance(workflow, trigger, prior)
 
-    def fire_timer(self, state: dict[str, Any], task_id: str, now: datetime | None = None) -> Outcome:
+    def fire_timer(self, state: str | dict[str, Any], task_id: str, now: datetime | None = None) -> Outcome:
         """Fire the waiting timer ``task_id`` now, whatever its due time (the scheduler decides when)."""
         with clock.at(now) as moment:
             workflow = self._load(state)
@@ -155,7 +165,7 @@ class Runner:
 
     def deliver(
         self,
-        state: dict[str, Any],
+        state: str | dict[str, Any],
         name: str,
         payload: dict[str, Any],
         actor: str | None,
@@ -184,7 +194,9 @@ class Runner:
             )
             return self._advance(workflow, trigger, prior)
 
-    def cancel(self, state: dict[str, Any], actor: str, reason: str, now: datetime | None = None) -> Outcome:
+    def cancel(
+        self, state: str | dict[str, Any], actor: str, reason: str, now: datetime | None = None
+    ) -> Outcome:
         with clock.at(now):
             workflow = self._load(state)
             before = snapshot(self.model, workflow)
@@ -196,9 +208,9 @@ class Runner:
                 for t in before.open_tasks
             ]
             events.append(EventDraft("instance_cancelled", data={"reason": reason}, actor=actor))
-            return Outcome(dump(workflow), after, events)
+            return Outcome(dump(workflow), after, events, *_open_and_waiting(before))
 
-    def read(self, state: dict[str, Any], *, status: str | None = None) -> Snapshot:
+    def read(self, state: str | dict[str, Any], *, status: str | None = None) -> Snapshot:
         workflow = self._load(state)
         return snapshot(self.model, workflow, cancelled=status == "cancelled", error=status == "error")
 
@@ -207,7 +219,7 @@ class Runner:
     def _script_engine(self):
         return make_script_engine(self.functions, self.context_functions)
 
-    def _load(self, state: dict[str, Any]) -> BpmnWorkflow:
+    def _load(self, state: str | dict[str, Any]) -> BpmnWorkflow:
         workflow = load(self.model, state)
         workflow.script_engine = self._script_engine()
         return workflow
@@ -290,7 +302,7 @@ class Runner:
                     "instance_completed", activity_id=after.end_state, data={"end_state": after.end_state}
                 )
             )
-        return Outcome(dump(workflow), after, events)
+        return Outcome(dump(workflow), after, events, *_open_and_waiting(prior))
 
     def _error_event(
         self, err: Exception, saved: dict[UUID, dict[str, Any]], workflow: BpmnWorkflow
@@ -309,6 +321,12 @@ class Runner:
             task_id=str(task.id) if task is not None else None,
             data={"element": element, "error": _error_type(err), "message": message[:500]},
         )
+
+
+def _open_and_waiting(prior: Snapshot | None) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    if prior is None:
+        return None, None
+    return frozenset(t.task_id for t in prior.open_tasks), frozenset(t.task_id for t in prior.timers)
 
 
 def _error_type(err: Exception) -> str:

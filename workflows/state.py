@@ -29,18 +29,19 @@ from .model import ProcessModel
 from .parser import SERIALIZER
 
 
-def dump(workflow: BpmnWorkflow) -> dict[str, Any]:
+def dump(workflow: BpmnWorkflow) -> str:
+    """The state as the JSON text the service stores: serialized once per step, never re-parsed here."""
     dct = SERIALIZER.to_dict(workflow)
     dct.pop("spec", None)
     dct.pop("subprocess_specs", None)
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
-    # Round-trip through JSON so the stored form is exactly what a database gives back.
-    return json.loads(json.dumps(dct))
+    return json.dumps(dct, separators=(",", ":"))
 
 
-def load(model: ProcessModel, state: dict[str, Any]) -> BpmnWorkflow:
+def load(model: ProcessModel, state: str | dict[str, Any]) -> BpmnWorkflow:
+    """A workflow from stored state: the JSON text (parsed once), or a dict (copied, never changed)."""
     spec, subprocess_specs = specs_for(model)
-    dct = json.loads(json.dumps(state))
+    dct = json.loads(state if isinstance(state, str) else json.dumps(state))
     SERIALIZER.migrate(dct)
     dct["spec"] = spec
     dct["subprocess_specs"] = subprocess_specs

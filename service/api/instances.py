@@ -27,8 +27,7 @@ def start(body):
             version=body.get("version"),
             business_key=body.get("business_key"),
         )
-        session.flush()
-        return queries.instance_view(session, who, instance.id)
+        return queries.step_view(session, who, instance)
 
     return db().run(run)
 

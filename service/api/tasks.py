@@ -41,6 +41,6 @@ def complete(body, task_id):
 
     def run(session):
         instance = use.complete_task(session, who, task_id, body["data"])
-        return queries.instance_view(session, who, instance.id)
+        return queries.step_view(session, who, instance)
 
     return db().run(run)
