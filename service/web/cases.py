@@ -58,14 +58,16 @@ def case(who: Actor, instance_id: str):
         view = queries.instance_view(session, who, instance_id)
         names = process_names(session)
         if not can_see_content(who):
-            return view, names, None, [], {}
+            return view, names, None, [], {}, {}
         events = audit.history(session, who, instance_id)  # an auditor's look is recorded
         instance, model = use.load_instance(session, instance_id)
         shown = [e for e in events if e["type"] != "record_read" or who.role == "auditor"]
-        return view, names, record.diagram(session, instance, events), shown, model.names
+        view["variables"] = record.readable(view["variables"], record.value_titles(model.forms))
+        labels = record.field_labels(model.forms)
+        return view, names, record.diagram(session, instance, events), shown, model.names, labels
 
     run = database().run if who.role == "auditor" else database().read
-    view, names, diagram, events, element_names = run(read)
+    view, names, diagram, events, element_names, labels = run(read)
     return render_template(
         "case.html",
         who=who,
@@ -73,6 +75,7 @@ def case(who: Actor, instance_id: str):
         process_name=names.get(view["process_key"], view["process_key"]),
         diagram=diagram,
         element_names=element_names,
+        labels=labels,
         timeline=record.timeline(events, element_names),
         now=use.utcnow(),
         may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),

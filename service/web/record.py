@@ -7,6 +7,7 @@ the API can never disagree.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from workflows.replay import DiagramGraph, path, replay
 from ..definitions import bpmn_xml
 from ..models import ProcessDefinition, ProcessInstance
 
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 EVENT_LABELS = {
     "instance_started": "Started",
     "task_ready": "Task ready",
@@ -71,3 +73,41 @@ def timeline(events: list[dict[str, Any]], names: dict[str, str]) -> list[dict[s
             }
         )
     return rows
+
+
+def value_titles(forms: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Field name -> {stored value: its title in the forms}, e.g. care_act -> Care Act advocacy (England)."""
+    titles: dict[str, dict[str, str]] = {}
+    for schema in forms.values():
+        for name, spec in (schema.get("properties") or {}).items():
+            spec = spec.get("items", spec) if spec.get("type") == "array" else spec
+            for option in spec.get("oneOf") or []:
+                if "const" in option and "title" in option:
+                    titles.setdefault(name, {})[str(option["const"])] = option["title"]
+    return titles
+
+
+def field_labels(forms: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Field name -> its title in the forms (the question a person answered)."""
+    return {
+        name: spec["title"]
+        for schema in forms.values()
+        for name, spec in (schema.get("properties") or {}).items()
+        if isinstance(spec, dict) and spec.get("title")
+    }
+
+
+def readable(variables: dict[str, Any], titles: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The recorded values as the forms showed them: a coded choice by its title, a moment in local time."""
+    from . import when
+
+    def one(name: str, value: Any) -> Any:
+        if isinstance(value, list):
+            return [one(name, v) for v in value]
+        if isinstance(value, str) and _MOMENT.match(value):
+            return when(value)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return titles.get(name, {}).get(str(value), value)
+        return value
+
+    return {name: one(name, value) for name, value in variables.items()}

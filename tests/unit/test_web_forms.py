@@ -163,3 +163,31 @@ def test_stored_values_are_shown_in_their_controls():
     shown = {f.name: f.value for f in forms.fields_of(SCHEMA, values)}
     assert shown["ok"] == "true" and shown["lines"] == "a\nb"
     assert shown["moment"] == "2026-01-05T09:00" and shown["kind"] == "a"
+
+
+def test_recorded_values_read_as_the_forms_showed_them(monkeypatch):
+    from service.web import record
+
+    monkeypatch.setenv("ADVOCACY_FLOW_TIMEZONE", "Europe/London")
+    titles = record.value_titles({"f": SCHEMA})
+    assert titles["kind"] == {"a": "Alpha", "b": "Beta"} and titles["tags"] == {"x": "Ex", "y": "Why"}
+    shown = record.readable(
+        {
+            "kind": "b",
+            "tags": ["x", "z"],
+            "ok": True,
+            "count": 3,
+            "at": "2026-07-01T09:00:00+00:00",
+            "ref": "A-1",
+        },
+        titles,
+    )
+    assert shown == {
+        "kind": "Beta",
+        "tags": ["Ex", "z"],
+        "ok": True,
+        "count": 3,
+        "at": "Wed 1 Jul 2026, 10:00",
+        "ref": "A-1",
+    }
+    assert record.field_labels({"f": SCHEMA})["ref"] == "Reference"

@@ -33,6 +33,8 @@ def test_the_case_page_shows_the_path_the_api_shows(all_deployed, web):
     assert "/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js" in page
     assert "<li>Allocate advocate</li>" in page  # the path also as text
     assert "ADV-2026-0042" in page  # the recorded details, for a role that may see them
+    assert "<dt>Person reference</dt><dd>ADV-2026-0042</dd>" in page  # by the form's question
+    assert "Care Act advocacy (England)</dd>" in page and ">care_act<" not in page  # a choice by its title
     assert "Task completed</strong>: Assess eligibility" in page  # the timeline
     assert "Allocation (SLA target)" in page  # the pending deadline
 
