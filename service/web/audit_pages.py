@@ -16,10 +16,12 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
+from sqlalchemy import func, select
 
 from .. import audit, queries
 from .. import instances as use
 from ..api.common import problem_response
+from ..models import HistoryEvent
 from ..permissions import Actor, require_role
 from ..problems import Invalid, Problem, Unauthorized
 from . import record, when
@@ -132,7 +134,13 @@ def _replay_page(who: Actor, instance_id: str, verification: dict[str, Any] | No
     seq = _seq()
 
     def read(session):
-        view = audit.replay_view(session, who, instance_id, seq, with_history=True)
+        # Without ?seq the page opens at the last event of the case itself, not at an earlier audit read.
+        start = seq or session.scalar(
+            select(func.max(HistoryEvent.seq)).where(
+                HistoryEvent.instance_id == instance_id, HistoryEvent.type != "record_read"
+            )
+        )
+        view = audit.replay_view(session, who, instance_id, start, with_history=True)
         instance, model = use.load_instance(session, instance_id)
         return view, instance, model.names, process_names(session)
 

@@ -94,6 +94,10 @@ def test_the_page_without_seq_shows_the_state_before_the_read_with_every_control
         assert "src=" in attributes or 'type="application/json"' in attributes, attributes
     assert "style=" not in page and "onclick" not in page
     assert "script-src 'self'" in auditor.client.get(f"/audit/{walk.id}").headers["Content-Security-Policy"]
+    # Opened again, it starts at the case's own last event, not at the auditor's earlier reads.
+    again = auditor.get(f"/audit/{walk.id}").get_data(as_text=True)
+    assert _page_diagram(again)["seq"] == len(before)
+    assert f"Event {len(before)} of {last + 2}: " in again
 
 
 def test_each_view_is_recorded_as_a_read(deployed, web):
