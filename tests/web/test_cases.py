@@ -143,3 +143,31 @@ def test_a_start_form_with_errors_starts_nothing(all_deployed, web):
         response.status_code == 422 and "no SLA &#39;no-such-sla&#39;" in manager.last
     )  # the service's check
     assert _count(all_deployed, ProcessInstance) == before
+
+
+def test_a_manager_adds_a_candidate_and_a_commissioner_a_new_cycle(all_deployed, web):
+    manager = web("manager1")
+    candidate = [
+        ("vacancy_ref", "VAC-2026-014"),
+        ("candidate_ref", "CAND-0007"),
+        ("role_title", "Independent Advocate"),
+    ]
+    response = manager.post("/start/recruitment_vetting", [*candidate, ("business_key", "CAND-0007")])
+    assert response.status_code == 303, manager.last[:2000]
+    made = all_deployed.get(response.headers["Location"].replace("/cases", "/process-instances"), "manager1")
+    assert [t["activity_id"] for t in made.get_json()["active_tasks"]] == ["values_based_interview"]
+
+    commissioner = web("commissioner1")
+    cycle = [
+        ("service_name", "Advocacy, North Borough"),
+        ("local_authority", "North Borough Council"),
+        ("cycle_start", "2026-01-05"),
+    ]
+    response = commissioner.post("/start/commissioning_cycle", cycle)
+    assert response.status_code == 303, commissioner.last[:2000]
+    made = all_deployed.get(
+        response.headers["Location"].replace("/cases", "/process-instances"), "commissioner1"
+    )
+    assert made.get_json()["stage"] == "analyse"
+    assert made.get_json()["variables"]["cycle_start"] == "2026-01-05"
+    assert web("manager1").get(response.headers["Location"]).status_code == 404  # the provider may not see it
