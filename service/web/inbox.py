@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from .. import instances as use
 from .. import queries
-from ..models import ProcessDefinition
+from ..models import ProcessDefinition, ProcessInstance
 from ..permissions import Actor, can_see_content
 from ..problems import Conflict, Invalid
 from ..security import csrf_protect
@@ -71,7 +71,13 @@ def inbox(who: Actor):
 
     def read(session):
         items, total = queries.list_tasks(session, who, filters, now)
-        return [_row(t) for t in items], total, process_names(session)
+        ids = {t.instance_id for t in items}
+        keys = dict(
+            session.execute(
+                select(ProcessInstance.id, ProcessInstance.business_key).where(ProcessInstance.id.in_(ids))
+            ).all()
+        )
+        return [_row(t, keys.get(t.instance_id)) for t in items], total, process_names(session)
 
     items, total, names = database().read(read)
     pages = max(1, -(-total // PAGE))
@@ -88,8 +94,9 @@ def inbox(who: Actor):
     )
 
 
-def _row(task) -> dict[str, Any]:
+def _row(task, business_key: str | None) -> dict[str, Any]:
     return {
+        "business_key": business_key,
         "id": task.id,
         "name": task.name,
         "process_key": task.process_key,

@@ -112,9 +112,9 @@ def test_advocate_sees_only_their_own_tasks_and_works_one(page_as, live):
     rows = page.locator("table.tasks tbody tr")
     assert rows.count() >= 1
     assert all(
-        text == "advocate1" for text in page.locator("table.tasks tbody tr td:nth-child(4)").all_inner_texts()
+        text == "advocate1" for text in page.locator("table.tasks tbody tr td:nth-child(5)").all_inner_texts()
     )
-    page.locator("table.tasks tbody tr a").first.click()
+    page.locator("table.tasks tbody tr td:first-child a").first.click()
     assert page.get_by_role("button", name="Complete task").is_visible()
     screenshot(page, "advocate-task")
     check_clean(page)

@@ -59,6 +59,7 @@ def test_the_inbox_lists_my_role_s_unclaimed_tasks_soonest_due_first(all_deploye
     assert _rows(manager.last) == tasks
     assert "2 tasks." in manager.last and "Assess eligibility" in manager.last
     assert "Referral to closure" in manager.last  # the process by its name
+    assert f'<a href="/cases/{first["id"]}">REF-1</a>' in manager.last  # the case, by its reference
     manager.get("/inbox")  # "assigned to me" is the default: none yet
     assert _rows(manager.last) == [] and "0 tasks." in manager.last
     manager.get("/inbox?view=unclaimed&process=recruitment_vetting")
