@@ -177,6 +177,23 @@ def main() -> int:
                 )
         say()
 
+    if "http" in only:
+        from . import count_sql
+
+        say("SQL per request (in process, warm; bench/count_sql.py prints each statement):")
+        say()
+        say("| database | request | statements | kinds | transactions |")
+        say("|---|---|---|---|---|")
+        for kind in ("sqlite", "postgresql"):
+            if kind == "postgresql" and pg_missing:
+                continue
+            for c in count_sql.counts(kind):
+                kinds = ", ".join(f"{k} {n}" for k, n in sorted(c.kinds.items()))
+                say(f"| {kind} | {c.label} | {len(c.statements)} | {kinds} | {c.commits} |")
+        say()
+        say("(One of the transactions, and its SELECT, is the bearer-token check before the view.)")
+        say()
+
     # (3) + (5) history ------------------------------------------------------------------------
     if "history" in only and not pg_missing:
         from . import history
