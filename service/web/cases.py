@@ -54,32 +54,67 @@ def cases(who: Actor):
 @blp.route("/cases/<instance_id>")
 @login_required
 def case(who: Actor, instance_id: str):
-    def read(session):
+    def read(session) -> dict[str, Any]:
         view = queries.instance_view(session, who, instance_id)
-        names = process_names(session)
+        page: dict[str, Any] = {"case": view, "names": process_names(session), "diagram": None, "events": []}
+        page.update(element_names={}, labels={}, messages=[])
         if not can_see_content(who):
-            return view, names, None, [], {}, {}
+            return page
         events = audit.history(session, who, instance_id)  # an auditor's look is recorded
         instance, model = use.load_instance(session, instance_id)
-        shown = [e for e in events if e["type"] != "record_read" or who.role == "auditor"]
         view["variables"] = record.readable(view["variables"], record.value_titles(model.forms))
-        labels = record.field_labels(model.forms)
-        return view, names, record.diagram(session, instance, events), shown, model.names, labels
+        page.update(
+            diagram=record.diagram(session, instance, events),
+            events=[e for e in events if e["type"] != "record_read" or who.role == "auditor"],
+            element_names=model.names,
+            labels=record.field_labels(model.forms),
+        )
+        if instance.business_key and _may_send(who, model.start_role):
+            page["messages"] = list((instance.waiting_messages or {}).get("names", []))
+        return page
 
-    run = database().run if who.role == "auditor" else database().read
-    view, names, diagram, events, element_names, labels = run(read)
+    page = (database().run if who.role == "auditor" else database().read)(read)
+    view = page["case"]
     return render_template(
         "case.html",
         who=who,
         case=view,
-        process_name=names.get(view["process_key"], view["process_key"]),
-        diagram=diagram,
-        element_names=element_names,
-        labels=labels,
-        timeline=record.timeline(events, element_names),
+        process_name=page["names"].get(view["process_key"], view["process_key"]),
+        diagram=page["diagram"],
+        element_names=page["element_names"],
+        labels=page["labels"],
+        messages=page["messages"],
+        timeline=record.timeline(page["events"], page["element_names"]),
         now=use.utcnow(),
         may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),
     )
+
+
+def _may_send(who: Actor, start_role: str | None) -> bool:
+    """Who may record that a message arrived: as ``POST /messages`` (a casework role of the process)."""
+    return who.role in ("manager", "commissioner", "advocate") and who.role in ("manager", start_role)
+
+
+@blp.route("/cases/<instance_id>/message", methods=["POST"])
+@login_required
+@csrf_protect
+def message(who: Actor, instance_id: str):
+    name = request.form.get("name", "")
+
+    def run(session) -> int:
+        instance = queries.visible_instance(session, who, instance_id)
+        if name not in (instance.waiting_messages or {}).get("names", []) or not instance.business_key:
+            raise Invalid("this case is not waiting for that message", errors={"name": ["not awaited"]})
+        return len(use.deliver_message(session, who, name, instance.business_key, {}))
+
+    delivered = database().run(run)
+    also = (
+        f" (and {delivered - 1} other case{'s' if delivered > 2 else ''} with this reference)"
+        if delivered > 1
+        else ""
+    )
+    flash(f"Recorded: {name.replace('_', ' ')}{also}.", "success")
+    return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 
 @blp.route("/cases/<instance_id>/cancel", methods=["POST"])

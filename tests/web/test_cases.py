@@ -171,3 +171,48 @@ def test_a_manager_adds_a_candidate_and_a_commissioner_a_new_cycle(all_deployed,
     assert made.get_json()["stage"] == "analyse"
     assert made.get_json()["variables"]["cycle_start"] == "2026-01-05"
     assert web("manager1").get(response.headers["Location"]).status_code == 404  # the provider may not see it
+
+
+def test_a_manager_records_that_an_awaited_message_arrived(deployed, web):
+    from tests.api.helpers import CALL_DATA
+    from tests.audit.support import start_callback
+
+    walk = start_callback(deployed, "CB-MSG")
+    walk.complete("call_back", {**CALL_DATA, "documents_needed": True})
+    path = f"/cases/{walk.id}"
+    manager = web("manager1")
+    page = manager.get(path).get_data(as_text=True)
+    assert "Record: Documents received" in page
+    before = _count(deployed, HistoryEvent, HistoryEvent.instance_id == walk.id)
+    wrong = manager.post(f"{path}/message", {"name": "something_else"}, page=path)
+    assert wrong.status_code == 422 and "not waiting for that message" in manager.last
+    assert _count(deployed, HistoryEvent, HistoryEvent.instance_id == walk.id) == before
+    assert manager.post(f"{path}/message", {"name": "documents_received"}, csrf=False).status_code == 403
+    done = manager.post(f"{path}/message", {"name": "documents_received"}, page=path)
+    assert done.status_code == 303
+    page = manager.get(path).get_data(as_text=True)
+    assert "Recorded: documents received." in page and "Record: Documents received" not in page
+    history = deployed.get(f"/process-instances/{walk.id}/history", "manager1").get_json()["items"]
+    assert [e["actor"] for e in history if e["type"] == "message_received"] == ["manager1"]
+    again = manager.post(f"{path}/message", {"name": "documents_received"}, page=f"/cases/{walk.id}")
+    assert again.status_code == 422  # no longer awaited
+
+
+def test_an_auditor_sees_the_awaited_message_but_may_not_record_it(deployed, web):
+    from tests.api.helpers import CALL_DATA
+    from tests.audit.support import start_callback
+
+    walk = start_callback(deployed, "CB-MSG2")
+    walk.complete("call_back", {**CALL_DATA, "documents_needed": True})
+    auditor = web("auditor1")
+    assert "Record: Documents received" not in auditor.get(f"/cases/{walk.id}").get_data(as_text=True)
+    before = _count(deployed, HistoryEvent, HistoryEvent.type == "message_received")
+    refused = auditor.post(f"/cases/{walk.id}/message", {"name": "documents_received"}, page="/audit")
+    assert refused.status_code == 403
+    assert _count(deployed, HistoryEvent, HistoryEvent.type == "message_received") == before
+    assert (
+        web("advocate1")
+        .post(f"/cases/{walk.id}/message", {"name": "documents_received"}, page="/inbox")
+        .status_code
+        == 404
+    )
