@@ -25,7 +25,7 @@ from ..models import HistoryEvent
 from ..permissions import Actor, require_role
 from ..problems import Invalid, Problem, Unauthorized
 from . import record, when
-from .inbox import process_names
+from .listing import page_number, process_names
 from .session import database, login_required, web_actor
 
 blp = Blueprint("web_audit", __name__)
@@ -60,10 +60,7 @@ def pick(who: Actor):
     process = request.args.get("process") or None
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     business_key = request.args.get("business_key", "").strip()[:255].replace("\x00", "") or None
-    try:
-        page = max(1, min(int(request.args.get("page", "1")), 10_000))
-    except ValueError:
-        page = 1
+    page = page_number(request.args)
     filters = {
         "process": process,
         "status": status,

@@ -13,7 +13,7 @@ from ..permissions import Actor, can_see_content
 from ..problems import Invalid, NotFound
 from ..security import csrf_protect
 from . import forms, record
-from .inbox import process_names
+from .listing import page_number, process_names
 from .session import database, login_required
 
 blp = Blueprint("web_cases", __name__)
@@ -26,10 +26,7 @@ STATUSES = ("running", "waiting", "completed", "cancelled", "error")
 def cases(who: Actor):
     process = request.args.get("process") or None
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    try:
-        page = max(1, min(int(request.args.get("page", "1")), 10_000))
-    except ValueError:
-        page = 1
+    page = page_number(request.args)
     filters = {"process": process, "status": status, "limit": PAGE, "offset": (page - 1) * PAGE}
 
     def read(session):

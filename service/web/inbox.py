@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import instances as use
 from .. import queries
-from ..models import ProcessDefinition, ProcessInstance
+from ..models import ProcessInstance
 from ..permissions import Actor, can_see_content
 from ..problems import Conflict, Invalid
 from ..security import csrf_protect
 from . import forms
+from .listing import page_number, process_names
 from .session import database, login_required
 
 blp = Blueprint("web_inbox", __name__)
@@ -25,28 +26,9 @@ VIEWS = {
 }
 
 
-def process_names(session) -> dict[str, str]:
-    """Process key -> its human name (of the latest version)."""
-    latest = (
-        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
-        .group_by(ProcessDefinition.key)
-        .subquery()
-    )
-    rows = session.execute(
-        select(ProcessDefinition.key, ProcessDefinition.name).join(
-            latest,
-            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
-        )
-    )
-    return {key: name for key, name in rows}
-
-
 def _filters(who: Actor, args) -> dict[str, Any]:
     view = args.get("view") if args.get("view") in VIEWS else "mine"
-    try:
-        page = max(1, min(int(args.get("page", "1")), 10_000))
-    except ValueError:
-        page = 1
+    page = page_number(args)
     filters: dict[str, Any] = {
         "view": view,
         "process": args.get("process") or None,
