@@ -33,10 +33,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Validators of the forms of cached (immutable) process models, by the form's identity.
+_validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    cached = _validators.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    if len(_validators) > 4096:  # forms of models no longer cached: start again
+        _validators.clear()
+    _validators[id(schema)] = (schema, validator)  # holds the schema: its id is not reused
+    return validator
+
+
 def form_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
     """Per-field messages for ``data`` against a JSON Schema form (empty when valid)."""
     errors: dict[str, list[str]] = {}
-    for error in Draft202012Validator(schema, format_checker=_FORMATS).iter_errors(data):
+    for error in _validator(schema).iter_errors(data):
         if error.validator == "required":
             field = error.message.split("'")[1] if "'" in error.message else "_"
             errors.setdefault(field, []).append("this field is required")
