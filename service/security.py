@@ -103,6 +103,7 @@ def _gate() -> None:
     if roles is None:
         if rule.rule.startswith("/api/"):
             log.warning("no permission row for %s %s; the view alone decides", request.method, rule.rule)
+        _check_nul_in_query()  # the web pages: their forms' fields are checked by service.web.forms
         return None
     if roles is not PUBLIC:
         who = _authenticate()

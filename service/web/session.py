@@ -65,6 +65,8 @@ def _local(target: str | None) -> str | None:
     """Only a path of this site is followed after login (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
 
@@ -84,6 +86,10 @@ def login_post():
     target = _local(request.form.get("next"))
     if not username or not password:
         return _login_failed("Enter your username and your password.", username, target, 422)
+    if "\x00" in username + password:
+        return _login_failed(
+            "The username or password holds a character that is not allowed.", "", target, 422
+        )
     settings = current_app.config["SETTINGS"]
     try:
         token, _expires, _user = database().run(auth.login, username, password, settings.token_ttl_hours)

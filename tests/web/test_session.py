@@ -83,7 +83,14 @@ def test_repeated_failures_lock_the_account(web, service, monkeypatch):
 
 
 def test_only_a_path_of_this_site_is_followed_after_login(web):
-    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
+    for target in (
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/\r\nSet-Cookie:x",
+        "/a\x00b",
+    ):
         browser = web()
         response = browser.post(
             "/login",
@@ -155,3 +162,12 @@ def test_a_session_cookie_is_not_a_bearer_token_for_the_api(web):
     browser = web("manager1")
     response = browser.client.get("/api/v1/tasks")
     assert response.status_code == 401
+
+
+def test_a_nul_character_in_a_login_is_refused_plainly(web):
+    browser = web()
+    for username, password in (("manager1\x00", "correct-horse-battery"), ("manager1", "correct\x00horse")):
+        response = browser.post("/login", {"username": username, "password": password}, page="/login")
+        assert response.status_code == 422
+        assert "holds a character that is not allowed" in browser.last
+    assert browser.get("/inbox").status_code == 302

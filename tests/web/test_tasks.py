@@ -92,8 +92,12 @@ def test_overdue_tasks_are_marked_and_filtered(all_deployed, web):
 def test_bad_inbox_parameters_fall_back_to_defaults(all_deployed, web):
     start_referral(all_deployed)
     manager = web("manager1")
-    for query in ("view=everything", "page=abc", "page=-3", "page=99999999999", "process=%00"):
-        assert manager.get(f"/inbox?{query}").status_code in (200, 422), query
+    for query in ("view=everything", "page=abc", "page=-3", "page=99999999999", "process=nope", "overdue=2"):
+        assert manager.get(f"/inbox?{query}").status_code == 200, query
+    for query in ("process=%00", "view=mine%00", "x%00=1"):
+        response = manager.get(f"/inbox?{query}")
+        assert response.status_code == 422, query
+        assert response.mimetype == "text/html" and "NUL character" in manager.last
 
 
 def test_a_task_page_renders_its_form_from_the_json_schema(all_deployed, web):
