@@ -165,9 +165,7 @@ def _start_form(session, who: Actor, process: str) -> tuple[str, dict[str, Any]]
 
 def _start_page(who: Actor, process: str, *, values=None, errors=None, business_key: str = "", status=200):
     name, schema = database().read(_start_form, who, process)
-    fields = forms.fields_of(schema, values)
-    for field in fields:
-        field.errors = (errors or {}).get(field.name, [])
+    fields = forms.fields_of(schema, values, errors)
     page = render_template(
         "start.html",
         who=who,

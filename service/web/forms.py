@@ -71,8 +71,12 @@ def _control(spec: dict[str, Any]) -> tuple[str, list[tuple[str, str]], dict[str
     return ("text" if short else "textarea"), [], attrs
 
 
-def fields_of(schema: dict[str, Any] | None, values: dict[str, Any] | None = None) -> list[Field]:
-    """One field per property of the form, in the schema's order, with any values to show."""
+def fields_of(
+    schema: dict[str, Any] | None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> list[Field]:
+    """One field per property of the form, in the schema's order, with any values and errors to show."""
     schema = schema or {}
     required = set(schema.get("required") or [])
     values = values or {}
@@ -90,6 +94,7 @@ def fields_of(schema: dict[str, Any] | None, values: dict[str, Any] | None = Non
                 required=name in required,
                 options=options,
                 value=_shown(values.get(name), control),
+                errors=(errors or {}).get(name, []),
                 attrs=attrs,
             )
         )

@@ -103,9 +103,7 @@ def _task_page(who: Actor, task_id: str, *, values=None, errors=None, status: in
     may_work = who.role == task["role"] and task["assignee"] in (None, who.username)
     if values is None:  # a form opens with what the case already holds (e.g. the type to confirm)
         values = {k: v for k, v in variables.items() if k in (schema.get("properties") or {})}
-    fields = forms.fields_of(schema, values)
-    for field in fields:
-        field.errors = (errors or {}).get(field.name, [])
+    fields = forms.fields_of(schema, values, errors)
     return (
         render_template(
             "task.html",

@@ -236,3 +236,13 @@ def test_completing_needs_the_csrf_token(all_deployed, web):
     before = _state(all_deployed, referral["id"])
     assert manager.post(f"/inbox/{task_id}", ELIGIBLE, csrf=False).status_code == 403
     assert _state(all_deployed, referral["id"]) == before
+
+
+def test_the_inbox_pages_through_many_tasks(all_deployed, web):
+    made = [start_referral(all_deployed, f"REF-{n:02}")["active_tasks"][0]["id"] for n in range(27)]
+    manager = web("manager1")
+    first = _rows(manager.get("/inbox?view=unclaimed").get_data(as_text=True))
+    assert first == made[:25] and "Page 1 of 2" in manager.last
+    assert 'href="/inbox?page=2&amp;view=unclaimed&amp;process=&amp;overdue="' in manager.last
+    second = _rows(manager.get("/inbox?view=unclaimed&page=2").get_data(as_text=True))
+    assert second == made[25:] and "Page 2 of 2" in manager.last and "Previous page" in manager.last
