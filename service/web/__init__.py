@@ -60,12 +60,10 @@ def home(who: Actor):
 
 
 def aware(moment: datetime | str | None) -> datetime | None:
-    """A stored moment as an aware UTC datetime (SQLite hands them back naive)."""
-    if moment is None:
-        return None
+    """A stored moment (an aware datetime from the database, or ISO text from the history)."""
     if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return datetime.fromisoformat(moment)
+    return moment
 
 
 def when(moment: datetime | str | None, with_time: bool = True) -> str:
