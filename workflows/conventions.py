@@ -144,6 +144,33 @@ def check_elements(file: str, process: etree._Element, problems: list[Problem]) 
                 problems.append(_problem(file, element, f"{tag} '{element.get('id')}' needs a name"))
 
 
+def check_event_gateways(file: str, process: etree._Element, problems: list[Problem]) -> None:
+    """An event-based gateway may wait for one timer at most.
+
+    SpiffWorkflow 3.2 keeps one due time per gateway: every timer after the first (in document
+    order) takes the first one's due time, so an earlier second timer would silently fire late.
+    """
+    by_id = {e.get("id"): e for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
+    for gateway in process.iter(_q("eventBasedGateway")):
+        targets = [
+            by_id.get(flow.get("targetRef"))
+            for flow in process.iter(_q("sequenceFlow"))
+            if flow.get("sourceRef") == gateway.get("id")
+        ]
+        timed = [t for t in targets if t is not None and t.find(_q("timerEventDefinition")) is not None]
+        if len(timed) > 1:
+            names = ", ".join(f"'{t.get('name') or t.get('id')}'" for t in timed)
+            problems.append(
+                _problem(
+                    file,
+                    gateway,
+                    f"an event-based gateway may wait for one timer at most, not {len(timed)} ({names}): "
+                    "the engine would give them all the first one's due time; keep the earliest "
+                    "and wait for the others after it",
+                )
+            )
+
+
 def _parses(source: str) -> bool:
     try:
         ast.parse(source, mode="eval")

@@ -118,6 +118,7 @@ def _model(
             user_tasks[model.activity_id] = model
     conventions.check_expressions(file.name, process, problems)
     conventions.check_elements(file.name, process, problems)
+    conventions.check_event_gateways(file.name, process, problems)
 
     sources = {file.name: file.text}
     for rule_task in process.iter(conventions._q("businessRuleTask")):

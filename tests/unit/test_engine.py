@@ -217,3 +217,42 @@ def test_a_loop_too_deep_for_the_engine_is_an_error_not_a_false_completion(monke
     assert out.snapshot.status == "error"
     assert out.events[-1].type == "instance_error"
     assert out.events[-1].data["error"] == "LoopTooDeep"
+
+
+TWO_TIMERS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">
+  <bpmn:process id="two" name="Two timers" isExecutable="true">
+    <bpmn:startEvent id="start" name="Start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:eventBasedGateway id="gw" name="Which first?"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing></bpmn:eventBasedGateway>
+    <bpmn:intermediateCatchEvent id="late" name="Two hours"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT2H"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="early" name="One hour"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:endEvent id="end_late" name="Late"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="end_early" name="Early"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="gw" />
+    <bpmn:sequenceFlow id="f2" sourceRef="gw" targetRef="late" />
+    <bpmn:sequenceFlow id="f3" sourceRef="gw" targetRef="early" />
+    <bpmn:sequenceFlow id="f4" sourceRef="late" targetRef="end_late" />
+    <bpmn:sequenceFlow id="f5" sourceRef="early" targetRef="end_early" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_an_event_gateway_waiting_for_two_timers_is_refused():
+    """SpiffWorkflow 3.2 gives every timer of a gateway the first one's due time: the one-hour timer
+    would fire at two hours, so such a diagram cannot be deployed; with one timer it can."""
+    with pytest.raises(DeploymentInvalid) as err:
+        compile_deployment([("two.bpmn", TWO_TIMERS)])
+    (problem,) = err.value.problems
+    assert problem.element_id == "gw"
+    assert "one timer at most, not 2 ('Two hours', 'One hour')" in problem.message
+    one_timer = TWO_TIMERS.replace(
+        '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1H"'
+        "</bpmn:timeDuration></bpmn:timerEventDefinition>",
+        '<bpmn:messageEventDefinition messageRef="reply" />',
+    ).replace('<bpmn:process id="two"', '<bpmn:message id="reply" name="reply" />\n  <bpmn:process id="two"')
+    assert one_timer.count("timerEventDefinition>") == 2  # one timer left (open and close tags)
+    (model,) = compile_deployment([("one.bpmn", one_timer)])
+    out = Runner(model).start({}, "m", T0)
+    assert [t.activity_id for t in out.snapshot.timers] == ["late"]
