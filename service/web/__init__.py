@@ -36,6 +36,7 @@ NAV = {
         ("Inbox", "web_inbox.inbox"),
         ("Cases", "web_cases.cases"),
         ("Start", "web_cases.start_list"),
+        ("SLA dashboard", "web_dashboard.dashboard"),
     ],
     "advocate": [("Inbox", "web_inbox.inbox"), ("My cases", "web_cases.cases")],
     "commissioner": [

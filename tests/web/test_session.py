@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from service import auth
@@ -22,6 +24,23 @@ def test_a_page_sends_a_stranger_to_the_login_page_and_back(web):
     assert response.headers["Location"] == "/inbox?view=all"
     assert browser.get("/inbox?view=all").status_code == 200
     assert "manager1" in browser.last and "Every task I may see" in browser.last
+
+
+def test_each_role_s_menu_links_only_pages_it_may_open(web):
+    menus = {
+        "manager1": ["/inbox", "/cases", "/start", "/dashboard"],
+        "advocate1": ["/inbox", "/cases"],
+        "commissioner1": ["/dashboard", "/inbox", "/cases", "/start"],
+        "auditor1": ["/audit", "/cases", "/dashboard"],
+        "admin1": ["/cases"],
+    }
+    for user, links in menus.items():
+        browser = web(user)
+        page = browser.get(links[0]).get_data(as_text=True)
+        nav = page[page.index('<nav aria-label="Main">') : page.index("</nav>")]
+        assert re.findall(r'href="([^"]+)"', nav) == links, user
+        for link in links:
+            assert browser.get(link).status_code == 200, (user, link)
 
 
 def test_each_role_lands_on_its_own_start_page(web):
