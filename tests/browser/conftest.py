@@ -134,7 +134,13 @@ def _watch(page) -> None:
         lambda m: page.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
     )
     page.on("pageerror", lambda e: page.problems.append(f"script error: {e}"))
-    page.on("requestfailed", lambda r: page.problems.append(f"request failed: {r.url} {r.failure}"))
+    page.on("requestfailed", lambda r: _failed(page, r))
+
+
+def _failed(page, request) -> None:
+    # A request cut short by the page moving on (the favicon while a form posts, say) is not a fault.
+    if request.failure != "net::ERR_ABORTED":
+        page.problems.append(f"request failed: {request.url} {request.failure}")
 
 
 def check_clean(page, *, expected: tuple[str, ...] = ()) -> None:
@@ -159,6 +165,7 @@ def page_as(browser, live):
     contexts = []
 
     def open_page(user: str | None, width: int = 1280, height: int = 900, **options):
+        options = {"locale": "en-GB", "timezone_id": "Europe/London", **options}  # as the service's users
         context = browser.new_context(viewport={"width": width, "height": height}, **options)
         contexts.append(context)
         page = context.new_page()
