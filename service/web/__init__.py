@@ -17,6 +17,8 @@ from typing import Any
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from workflows.calendar import service_timezone
+
 from ..permissions import Actor
 from ..problems import Problem
 from .session import login_required, web_actor
@@ -69,8 +71,6 @@ def aware(moment: datetime | str | None) -> datetime | None:
 
 def when(moment: datetime | str | None, with_time: bool = True) -> str:
     """A moment for people: in the service's time zone, e.g. 'Thu 26 Nov 2026, 14:30'."""
-    from workflows.calendar import service_timezone
-
     value = aware(moment)
     if value is None:
         return "—"

@@ -16,6 +16,7 @@ from workflows.replay import DiagramGraph, path, replay
 
 from ..definitions import bpmn_xml
 from ..models import ProcessDefinition, ProcessInstance
+from . import when
 
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 EVENT_LABELS = {
@@ -99,7 +100,6 @@ def field_labels(forms: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 def readable(variables: dict[str, Any], titles: dict[str, dict[str, str]]) -> dict[str, Any]:
     """The recorded values as the forms showed them: a coded choice by its title, a moment in local time."""
-    from . import when
 
     def one(name: str, value: Any) -> Any:
         if isinstance(value, list):
