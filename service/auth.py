@@ -24,7 +24,7 @@ from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from .models import ApiToken, User
@@ -179,17 +179,21 @@ def authenticate(session: Session, token: str) -> Actor:
     now = datetime.now(UTC)
     if len(token) > 256:
         raise Unauthorized("unknown token")
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _token_hash(token))
-    ).first()
+    row = session.execute(_TOKEN_CHECK, {"token_hash": _token_hash(token)}).first()
     if row is None:
         raise Unauthorized("unknown token")
-    api_token, user = row
-    if api_token.revoked_at is not None or api_token.expires_at <= now or not user.active:
+    revoked_at, expires_at, active, username, role = row
+    if revoked_at is not None or expires_at <= now or not active:
         raise Unauthorized("the token has expired or was revoked")
-    return Actor(username=user.username, role=user.role)
+    return Actor(username=username, role=role)
+
+
+# One statement, built once, reading only the columns the check needs (every request runs it).
+_TOKEN_CHECK = (
+    select(ApiToken.revoked_at, ApiToken.expires_at, User.active, User.username, User.role)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 def revoke(session: Session, token: str) -> bool:

@@ -22,6 +22,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+            if connection.get_execution_options().get(READ_ONLY):
+                return  # no BEGIN: each statement reads its own consistent snapshot, and locks nothing
             # Take the write lock up front: a read-then-write transaction in WAL mode would
             # otherwise fail with "database is locked" when another writer got in between.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -32,3 +34,18 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+READ_ONLY = "advocacy_flow_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool for statements that write nothing and need no transaction.
+
+    SQLite: no ``BEGIN IMMEDIATE``, so a read neither takes nor waits for the write lock.
+    PostgreSQL: autocommit, so a read costs no BEGIN and COMMIT round trips.
+    """
+    options: dict = {READ_ONLY: True}
+    if engine.dialect.name != "sqlite":  # SQLite's connections already run without the driver's BEGIN
+        options["isolation_level"] = "AUTOCOMMIT"
+    return engine.execution_options(**options)

@@ -98,20 +98,22 @@ class DeadlineScheduler:
 
     def sync(self) -> None:
         """Schedule every pending deadline that has no job yet (after a restart, or made elsewhere)."""
-        with self.database.sessions() as session:
-            rows = session.execute(
+        rows = self.database.peek(
+            lambda session: session.execute(
                 select(Deadline.id, Deadline.due_at).where(
                     Deadline.status == "pending", Deadline.due_at.is_not(None)
                 )
             ).all()
+        )
         for deadline_id, due_at in rows:
             self._add(deadline_id, due_at, replace=False)
 
     def schedule(self, deadline_ids: list[int]) -> None:
-        with self.database.sessions() as session:
-            rows = session.execute(
+        rows = self.database.peek(
+            lambda session: session.execute(
                 select(Deadline.id, Deadline.due_at).where(Deadline.id.in_(deadline_ids))
             ).all()
+        )
         for deadline_id, due_at in rows:
             if due_at is not None:
                 self._add(deadline_id, due_at, replace=True)

@@ -121,7 +121,7 @@ def _authenticate() -> Actor:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>'")
-    return db().read(auth.authenticate, token.strip())
+    return db().peek(auth.authenticate, token.strip())
 
 
 def _check_nul_in_query() -> None:

@@ -28,7 +28,7 @@ def actor() -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>'")
-    return db().read(authenticate, token.strip())
+    return db().peek(authenticate, token.strip())
 
 
 def problem_response(body: dict[str, Any], status: int):

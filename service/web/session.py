@@ -41,7 +41,7 @@ def web_actor() -> Actor | None:
     who = None
     if isinstance(token, str):
         try:
-            who = database().read(auth.authenticate, token)
+            who = database().peek(auth.authenticate, token)
         except Unauthorized:
             session.pop(TOKEN_KEY, None)
     g.web_actor = who

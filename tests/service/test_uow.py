@@ -1,0 +1,92 @@
+"""Transactions (service/uow.py): reads that lock nothing, and what they may not do."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from service import auth
+from service.models import User
+from service.problems import Unauthorized
+
+
+def test_the_token_check_answers_while_another_process_holds_the_write_lock(service, database_url):
+    """The check on every request must not wait for (or take) SQLite's single write lock."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock; PostgreSQL readers never wait for writers")
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+    try:
+        answer: list = []
+        checker = threading.Thread(
+            target=lambda: answer.append(service.db.peek(auth.authenticate, service.tokens["manager1"]))
+        )
+        checker.start()
+        checker.join(10)  # the busy timeout is 30 s: a check that waited for the lock would still be here
+        assert not checker.is_alive(), "the token check waited for the write lock"
+        assert answer and answer[0].username == "manager1" and answer[0].role == "manager"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_peek_sees_what_was_committed_and_refuses_to_write(service):
+    db = service.db
+    assert db.peek(auth.authenticate, service.tokens["advocate1"]).role == "advocate"
+    db.run(lambda s: auth.deactivate_user(s, service.actor("admin1"), "advocate1"))
+    with pytest.raises(Unauthorized):
+        db.peek(auth.authenticate, service.tokens["advocate1"])  # revoked at once, no cache
+
+    def rename(session):
+        user = session.scalars(select(User).where(User.username == "manager1")).one()
+        user.username = "renamed"
+        session.flush()
+
+    with pytest.raises(RuntimeError, match="peek is for reads"):
+        db.peek(rename)
+    assert db.peek(lambda s: s.scalar(select(User.id).where(User.username == "renamed"))) is None
+
+
+@pytest.mark.parametrize("bad", ["", "x" * 300, "not-a-token", "\u00e9\u00e9"])
+def test_a_bad_token_is_refused_by_the_peek(service, bad):
+    with pytest.raises(Unauthorized):
+        service.db.peek(auth.authenticate, bad)
+
+
+def test_threads_of_one_process_write_one_after_another_and_all_land(service):
+    """Eight threads starting instances at once on one Database: none is lost, none fails."""
+    deployed = service.deploy()
+    assert deployed.status_code == 201, deployed.get_json()
+    from service import instances
+
+    manager = service.actor("manager1")
+    errors: list[BaseException] = []
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def start(n: int) -> None:
+        try:
+            for k in range(5):
+                instance = service.db.run(
+                    instances.start_instance,
+                    manager,
+                    "example_callback",
+                    {"caller_ref": f"t{n}-{k}", "priority": "normal"},
+                )
+                with lock:
+                    ids.append(instance.id)
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert len(set(ids)) == 40
+    stored = service.get("/process-instances?limit=100", "manager1").get_json()
+    assert {i["id"] for i in stored["items"]} == set(ids)
