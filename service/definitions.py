@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from workflows.deployment import compile_deployment
@@ -77,12 +77,15 @@ def _errors_by_element(err: DeploymentInvalid) -> dict[str, list[str]]:
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
-    return session.scalars(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).first()
+    return session.scalars(_LATEST, {"_key": key}).first()
+
+
+_LATEST = (  # built once: every start runs it
+    select(ProcessDefinition)
+    .where(ProcessDefinition.key == bindparam("_key"))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
 
 
 def get_definition(session: Session, key: str, version: int | None = None) -> ProcessDefinition:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -129,18 +129,17 @@ def _model(session: Session, definition_id: int, checksum: str) -> ProcessModel:
     return model
 
 
+_TASK_WITH_INSTANCE = (  # built once: every completion and claim runs it
+    select(Task, ProcessInstance, ProcessDefinition.checksum)
+    .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+    .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+    .where(Task.id == bindparam("_task"))
+)
+
+
 def load_task(session: Session, task_id: str) -> tuple[Task, ProcessInstance, ProcessModel]:
     """A task with its instance and model, in one SELECT (404 for an unknown task)."""
-    row = (
-        session.execute(
-            select(Task, ProcessInstance, ProcessDefinition.checksum)
-            .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-            .where(Task.id == task_id)
-        ).first()
-        if _is_uuid(task_id)
-        else None
-    )
+    row = session.execute(_TASK_WITH_INSTANCE, {"_task": task_id}).first() if _is_uuid(task_id) else None
     if row is None:
         raise NotFound(f"no task {task_id}")
     task, instance, checksum = row

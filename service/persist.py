@@ -1,17 +1,26 @@
 """Write one engine step to the database: state, history, task and deadline indexes, together.
 
 Called inside the caller's transaction; nothing here commits.  The instance row
-carries a version column, so a concurrent step on the same instance makes the
-flush fail (StaleDataError) instead of silently overwriting.
+carries a version column, so a concurrent step on the same instance fails
+(StaleDataError) instead of silently overwriting.
+
+Every step runs here, so the statements are built once (module constants with bound
+parameters) and run as Core statements: the ORM's unit of work and a statement built per call
+cost several times the database's own work.  The ORM objects of the session are then set to
+what was written, as loaded values, so the ORM has nothing left to flush for them.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.engine import EventDraft, Outcome
 from workflows.history import chain
@@ -25,6 +34,17 @@ def iso(moment: datetime) -> str:
 
 
 def append_events(
+    session: Session, instance: ProcessInstance, drafts: list[EventDraft], now: datetime
+) -> list[dict]:
+    """Chain and INSERT ``drafts`` after the instance's last event, and move its last seq and hash."""
+    events = _insert_events(session, instance, drafts, now)
+    if events:
+        instance.last_seq = events[-1]["seq"]
+        instance.last_hash = events[-1]["hash"]
+    return events
+
+
+def _insert_events(
     session: Session, instance: ProcessInstance, drafts: list[EventDraft], now: datetime
 ) -> list[dict]:
     events = chain(
@@ -45,7 +65,7 @@ def append_events(
     if events:
         # One batched INSERT (Core, no ORM objects: nothing reads them back, their ids are not needed).
         session.execute(
-            insert(HistoryEvent.__table__),
+            _INSERT_EVENTS,
             [
                 {
                     "instance_id": instance.id,
@@ -62,9 +82,10 @@ def append_events(
                 for event in events
             ],
         )
-        instance.last_seq = events[-1]["seq"]
-        instance.last_hash = events[-1]["hash"]
     return events
+
+
+_INSERT_EVENTS = insert(HistoryEvent.__table__)
 
 
 def apply(
@@ -83,23 +104,100 @@ def apply(
     """
     snap = outcome.snapshot
     new = instance.last_seq == 0  # a new instance has no task or deadline rows to look up
-    append_events(session, instance, outcome.events, now)  # first: the instance is then written once
-    instance.state = outcome.state_text
-    instance.status = snap.status
-    instance.stage = snap.stage
-    instance.end_state = snap.end_state
-    instance.variables = snap.variables
-    instance.waiting_messages = {"names": snap.messages}
+    events = _insert_events(session, instance, outcome.events, now)
+    values: dict[str, Any] = {
+        "state": outcome.state_text,
+        "status": snap.status,
+        "stage": snap.stage,
+        "end_state": snap.end_state,
+        "variables": snap.variables,
+        "waiting_messages": {"names": snap.messages},
+        "last_seq": events[-1]["seq"] if events else instance.last_seq,
+        "last_hash": events[-1]["hash"] if events else instance.last_hash,
+        "ended_at": instance.ended_at,
+    }
     if snap.status in ("completed", "cancelled") and instance.ended_at is None:
-        instance.ended_at = now
-    if new and instance not in session:
-        session.add(instance)
-        session.flush()  # one INSERT, with its state and last_seq, before the rows that refer to it
+        values["ended_at"] = now
+    if new:
+        _insert_instance(session, instance, values)  # before the rows that refer to it
+    else:
+        _update_instance(session, instance, values)
 
     changed, deadlines = _sync_deadlines(session, instance, model, outcome, now, new=new)
     tasks = _sync_tasks(session, instance, model, outcome, now, new=new)
     session.info.setdefault(_WRITTEN, {})[instance.id] = (tasks, deadlines)
     return changed
+
+
+_INSTANCES = ProcessInstance.__table__
+_INSERT_INSTANCE = insert(_INSTANCES)
+_UPDATE_INSTANCE = (
+    update(_INSTANCES)
+    .where(_INSTANCES.c.id == bindparam("_id"), _INSTANCES.c.row_version == bindparam("_version"))
+    .values(
+        {
+            name: bindparam(f"v_{name}")
+            for name in (
+                "state",
+                "status",
+                "stage",
+                "end_state",
+                "variables",
+                "waiting_messages",
+                "last_seq",
+                "last_hash",
+                "ended_at",
+                "row_version",
+            )
+        }
+    )
+)
+
+
+def _insert_instance(session: Session, instance: ProcessInstance, values: dict[str, Any]) -> None:
+    """One INSERT of the new instance with its first state; the object joins the session as loaded."""
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.row_version = 1
+    row = {column.key: getattr(instance, column.key) for column in _INSTANCES.columns}
+    session.execute(_INSERT_INSTANCE, row)
+    make_transient_to_detached(instance)
+    session.add(instance)
+
+
+def _update_instance(session: Session, instance: ProcessInstance, values: dict[str, Any]) -> None:
+    """UPDATE the instance's row if nobody else moved its version since it was read."""
+    version = instance.row_version
+    values = {**values, "row_version": version + 1}
+    result = session.execute(
+        _UPDATE_INSTANCE,
+        {**{f"v_{name}": value for name, value in values.items()}, "_id": instance.id, "_version": version},
+    )
+    if result.rowcount != 1:
+        raise StaleDataError(f"process instance {instance.id} was changed by another step")
+    _loaded(instance, values)
+
+
+def _loaded(obj: Any, values: dict[str, Any]) -> None:
+    """Set ``values`` on an ORM object as what the database holds (no change left to flush)."""
+    for name, value in values.items():
+        set_committed_value(obj, name, value)
+
+
+def _attach(session: Session, objects: Iterable[Any]) -> None:
+    """Rows just INSERTed by Core: into the session as loaded objects (one per row, as a query would)."""
+    for obj in objects:
+        make_transient_to_detached(obj)
+        session.add(obj)
+
+
+def _own(session: Session, cls: type, instance_id: str, status: str) -> list[Any]:
+    """The session's loaded ``cls`` objects of ``instance_id`` in ``status`` (an UPDATE may change them)."""
+    return [
+        obj
+        for obj in session.identity_map.values()
+        if isinstance(obj, cls) and obj.instance_id == instance_id and obj.status == status
+    ]
 
 
 _WRITTEN = "persist.written"
@@ -116,6 +214,24 @@ def written(session: Session, instance_id: str) -> tuple[list[Task], list[Deadli
         return None
     tasks, deadlines = found
     return [t for t in tasks if t.status == "open"], [d for d in deadlines if d.status == "pending"]
+
+
+_DEADLINES = Deadline.__table__
+_PENDING_OF = (_DEADLINES.c.instance_id == bindparam("_instance"), _DEADLINES.c.status == "pending")
+_FIRE_DEADLINES = (
+    update(_DEADLINES)
+    .where(*_PENDING_OF, _DEADLINES.c.task_id.in_(bindparam("_ids", expanding=True)))
+    .values(status="fired", fired_at=bindparam("_at", type_=_DEADLINES.c.fired_at.type))
+)
+_CANCEL_DEADLINES = (
+    update(_DEADLINES)
+    .where(*_PENDING_OF, _DEADLINES.c.task_id.not_in(bindparam("_keep", expanding=True)))
+    .values(status="cancelled", fired_at=None)
+)
+_DEADLINES_OF_TIMERS = select(Deadline).where(
+    Deadline.instance_id == bindparam("_instance"), Deadline.task_id.in_(bindparam("_ids", expanding=True))
+)
+_INSERT_DEADLINE = insert(_DEADLINES).returning(_DEADLINES.c.id)
 
 
 def _sync_deadlines(
@@ -140,60 +256,81 @@ def _sync_deadlines(
         fired = sorted(
             {e.task_id for e in outcome.events if e.type == "timer_fired"} - current.keys() - {None}
         )
-        mine = (Deadline.instance_id == instance.id, Deadline.status == "pending")
+        own = _own(session, Deadline, instance.id, "pending")
         if fired:
-            session.execute(
-                update(Deadline)
-                .where(*mine, Deadline.task_id.in_(fired))
-                .values(status="fired", fired_at=now)
-            )
-        session.execute(
-            update(Deadline)
-            .where(*mine, Deadline.task_id.not_in(list(current)))
-            .values(status="cancelled", fired_at=None)
-        )
+            session.execute(_FIRE_DEADLINES, {"_instance": instance.id, "_ids": fired, "_at": now})
+        session.execute(_CANCEL_DEADLINES, {"_instance": instance.id, "_keep": sorted(current)})
+        for deadline in own:
+            if deadline.task_id in fired:
+                _loaded(deadline, {"status": "fired", "fired_at": now})
+            elif deadline.task_id not in current:
+                _loaded(deadline, {"status": "cancelled", "fired_at": None})
     known = (
         {}
         if new or not current
         else {  # pending ones, and any that was fired or cancelled and now waits again
             d.task_id: d
             for d in session.scalars(
-                select(Deadline).where(
-                    Deadline.instance_id == instance.id, Deadline.task_id.in_(list(current))
-                )
+                _DEADLINES_OF_TIMERS, {"_instance": instance.id, "_ids": sorted(current)}
             )
         }
     )
     changed = []
     rows = []
     for task_id, timer in current.items():
-        deadline = known.get(task_id)
-        if deadline is not None and deadline.status == "pending":
-            rows.append(deadline)
-            if deadline.due_at == timer.due_at:
-                continue
-        else:
-            if deadline is None:
-                deadline = Deadline(
-                    instance_id=instance.id,
-                    task_id=task_id,
-                    activity_id=timer.activity_id,
-                    created_at=now,
-                )
-                session.add(deadline)
-            rows.append(deadline)
-            deadline.status = "pending"
-            deadline.fired_at = None
-        deadline.kind = "sla" if timer.sla_milestone else "timer"
-        deadline.milestone = timer.sla_milestone
         meta = model.timers.get(timer.activity_id)
-        deadline.attached_to = meta.attached_to if meta else None
-        deadline.due_at = timer.due_at
-        deadline.lease_until = None
+        values = {
+            "kind": "sla" if timer.sla_milestone else "timer",
+            "milestone": timer.sla_milestone,
+            "attached_to": meta.attached_to if meta else None,
+            "due_at": timer.due_at,
+            "lease_until": None,
+            "status": "pending",
+            "fired_at": None,
+        }
+        deadline = known.get(task_id)
+        if deadline is None:  # a timer waiting for the first time: INSERTed now, for its id
+            row = {"instance_id": instance.id, "task_id": task_id, "activity_id": timer.activity_id}
+            row.update(values, created_at=now)
+            deadline = Deadline(id=session.execute(_INSERT_DEADLINE, row).scalar_one(), **row)
+            _attach(session, [deadline])
+        elif deadline.status == "pending" and deadline.due_at == timer.due_at:
+            rows.append(deadline)
+            continue
+        else:  # moved, or waiting again after it fired or was cancelled: the ORM flushes the change
+            for name, value in values.items():
+                setattr(deadline, name, value)
+        rows.append(deadline)
         changed.append(deadline)
-    if changed:
-        session.flush()  # the ids of new deadlines, for the scheduler
     return changed, rows
+
+
+_TASKS = Task.__table__
+_OPEN_OF = (_TASKS.c.instance_id == bindparam("_instance"), _TASKS.c.status == "open")
+_COMPLETE_TASKS = (
+    update(_TASKS)
+    .where(*_OPEN_OF, _TASKS.c.id.in_(bindparam("_ids", expanding=True)))
+    .values(
+        status="completed",
+        completed_at=bindparam("_at", type_=_TASKS.c.completed_at.type),
+        completed_by=bindparam("_by", type_=_TASKS.c.completed_by.type),
+    )
+)
+_CANCEL_TASKS = (
+    update(_TASKS)
+    .where(*_OPEN_OF, _TASKS.c.id.not_in(bindparam("_keep", expanding=True)))
+    .values(
+        status="cancelled",
+        completed_at=bindparam("_at", type_=_TASKS.c.completed_at.type),
+        completed_by=None,
+    )
+)
+_OPEN_TASKS = select(Task).where(
+    Task.instance_id == bindparam("_instance"),
+    Task.status == "open",
+    Task.id.in_(bindparam("_ids", expanding=True)),
+)
+_INSERT_TASKS = insert(_TASKS)
 
 
 def _sync_tasks(
@@ -215,27 +352,26 @@ def _sync_tasks(
     completed = {e.task_id: e.actor for e in outcome.events if e.type == "task_completed"}
     before = outcome.tasks_before
     kept: set[str] = set()
-    mine = (Task.instance_id == instance.id, Task.status == "open")
     if not new:
+        own = _own(session, Task, instance.id, "open")
+        done = {task_id: actor for task_id, actor in completed.items() if task_id and task_id not in now_open}
         by_actor: dict[str | None, list[str]] = {}
-        for task_id, actor in completed.items():
-            if task_id is not None and task_id not in now_open:
-                by_actor.setdefault(actor, []).append(task_id)
+        for task_id, actor in done.items():
+            by_actor.setdefault(actor, []).append(task_id)
         for actor, ids in by_actor.items():
             session.execute(
-                update(Task)
-                .where(*mine, Task.id.in_(sorted(ids)))
-                .values(status="completed", completed_at=now, completed_by=actor)
+                _COMPLETE_TASKS, {"_instance": instance.id, "_ids": sorted(ids), "_at": now, "_by": actor}
             )
         if before is None or before - now_open.keys() - completed.keys():
-            session.execute(
-                update(Task)
-                .where(*mine, Task.id.not_in(list(now_open)))
-                .values(status="cancelled", completed_at=now, completed_by=None)
-            )
+            session.execute(_CANCEL_TASKS, {"_instance": instance.id, "_keep": sorted(now_open), "_at": now})
+        for task in own:
+            if task.id in done:
+                _loaded(task, {"status": "completed", "completed_at": now, "completed_by": done[task.id]})
+            elif task.id not in now_open:
+                _loaded(task, {"status": "cancelled", "completed_at": now, "completed_by": None})
         kept = set(now_open) if before is None else set(now_open) & before
     open_rows = (
-        {t.id: t for t in session.scalars(select(Task).where(*mine, Task.id.in_(sorted(kept))))}
+        {t.id: t for t in session.scalars(_OPEN_TASKS, {"_instance": instance.id, "_ids": sorted(kept)})}
         if kept
         else {}
     )
@@ -246,7 +382,9 @@ def _sync_tasks(
             key = attached.attached_to
             due_by_activity[key] = min(due_by_activity.get(key, timer.due_at), timer.due_at)
     rows = []
+    created = []
     for task_id, task in now_open.items():
+        due = due_by_activity.get(task.activity_id)
         row = open_rows.get(task_id)
         if row is None:
             row = Task(
@@ -259,8 +397,15 @@ def _sync_tasks(
                 assignee=task.assignee,
                 status="open",
                 created_at=now,
+                due_at=due,
+                completed_at=None,
+                completed_by=None,
             )
-            session.add(row)
-        row.due_at = due_by_activity.get(task.activity_id)
+            created.append(row)
+        elif row.due_at != due:
+            row.due_at = due  # the ORM flushes the change
         rows.append(row)
+    if created:
+        session.execute(_INSERT_TASKS, [{c.key: getattr(t, c.key) for c in _TASKS.columns} for t in created])
+        _attach(session, created)
     return rows
