@@ -24,7 +24,7 @@ from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from .models import ApiToken, User
@@ -175,7 +175,7 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def authenticate(session: Session, token: str) -> Actor:
+def authenticate(session: Session | Connection, token: str) -> Actor:
     now = datetime.now(UTC)
     if len(token) > 256:
         raise Unauthorized("unknown token")

@@ -29,7 +29,9 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping (a SELECT 1 round trip on every checkout): a connection found dead is dropped
+    # with the whole pool by SQLAlchemy, and Database retries what it was doing (see uow.py).
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=3600)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -44,8 +46,16 @@ def read_only(engine: Engine) -> Engine:
 
     SQLite: no ``BEGIN IMMEDIATE``, so a read neither takes nor waits for the write lock.
     PostgreSQL: autocommit, so a read costs no BEGIN and COMMIT round trips.
+    Anything but a SELECT is refused: with no transaction around it, it would be committed at once.
     """
     options: dict = {READ_ONLY: True}
     if engine.dialect.name != "sqlite":  # SQLite's connections already run without the driver's BEGIN
         options["isolation_level"] = "AUTOCOMMIT"
+    if not event.contains(engine, "before_cursor_execute", _reads_only):
+        event.listen(engine, "before_cursor_execute", _reads_only)
     return engine.execution_options(**options)
+
+
+def _reads_only(connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+    if connection.get_execution_options().get(READ_ONLY) and not statement.lstrip()[:6].upper() == "SELECT":
+        raise PermissionError(f"a read-only connection may only SELECT, not: {statement[:60]}")

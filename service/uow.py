@@ -13,12 +13,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from .db import make_session_factory, read_only
+from .db import read_only
 from .problems import Conflict
 
 T = TypeVar("T")
@@ -31,8 +30,7 @@ class Database:
     def __init__(self, engine, sessions: sessionmaker[Session]) -> None:
         self.engine = engine
         self.sessions = sessions
-        self.read_only_sessions = make_session_factory(read_only(engine))
-        event.listen(self.read_only_sessions, "before_flush", _refuse_writes)
+        self.read_only = read_only(engine)
         self.deadline_listeners: list[Callable[[list[int]], None]] = []
         # SQLite has one writer at a time.  Threads of this process queue here, in order, instead
         # of in SQLite's busy handler, which sleeps and retries (up to 100 ms a time) and made a
@@ -42,14 +40,24 @@ class Database:
         )
 
     def run(self, use_case: Callable[..., T], *args, **kwargs) -> T:
-        """Run ``use_case(session, *args, **kwargs)`` in a transaction, retrying lost races."""
+        """Run ``use_case(session, *args, **kwargs)`` in a transaction, retrying lost races.
+
+        Also retried: a connection found dead before the commit was sent (the database restarted,
+        or dropped an idle connection), since nothing of the transaction can have been kept.
+        A connection lost during the commit is not retried: the commit may have happened.
+        """
         for attempt in range(1, RETRIES + 1):
             with self._writer, self.sessions() as session:
+                committing = False
                 try:
                     result = use_case(session, *args, **kwargs)
+                    committing = True
                     session.commit()
                 except (StaleDataError, IntegrityError, OperationalError) as err:
                     session.rollback()
+                    if _lost_connection(err) and not committing:
+                        log.warning("database connection lost on attempt %d; trying again", attempt)
+                        continue
                     if isinstance(err, OperationalError) and "locked" not in str(err).lower():
                         raise
                     log.info("concurrent update on attempt %d: %s", attempt, type(err).__name__)
@@ -63,20 +71,38 @@ class Database:
 
     def read(self, query: Callable[..., T], *args, **kwargs) -> T:
         """Run a read-only ``query(session, ...)``; anything it writes (e.g. an audit read) is committed."""
-        with self._writer, self.sessions() as session:
-            result = query(session, *args, **kwargs)
-            session.commit()
-            return result
+        for attempt in (1, 2):
+            with self._writer, self.sessions() as session:
+                try:
+                    result = query(session, *args, **kwargs)
+                except OperationalError as err:
+                    if attempt == 1 and _lost_connection(err):
+                        log.warning("database connection lost; trying the read again")
+                        continue
+                    raise
+                session.commit()
+                return result
+        raise AssertionError("unreachable")
 
     def peek(self, query: Callable[..., T], *args, **kwargs) -> T:
-        """Run ``query(session, ...)`` that writes nothing, outside a write transaction.
+        """Run ``query(connection, ...)``, SELECTs only, on a connection outside any transaction.
 
         Each statement sees its own committed snapshot: use it for single-statement reads (the
         bearer-token check, the scheduler's look-ups), not for reads that must agree with each other.
+        No ORM session: a plain connection costs half as much, and the token check runs on every request.
         """
-        with self.read_only_sessions() as session:
-            return query(session, *args, **kwargs)
+        for attempt in (1, 2):
+            with self.read_only.connect() as connection:
+                try:
+                    return query(connection, *args, **kwargs)
+                except OperationalError as err:
+                    if attempt == 1 and _lost_connection(err):
+                        log.warning("database connection lost; trying the read again")
+                        continue
+                    raise
+        raise AssertionError("unreachable")
 
 
-def _refuse_writes(session: Session, _context, _instances) -> None:
-    raise RuntimeError("Database.peek is for reads; this query tried to write (use read or run)")
+def _lost_connection(err: Exception) -> bool:
+    """The driver said the connection is gone (SQLAlchemy has already dropped it from the pool)."""
+    return isinstance(err, DBAPIError) and err.connection_invalidated

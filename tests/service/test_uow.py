@@ -6,10 +6,10 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text, update
 
 from service import auth
-from service.models import User
+from service.models import ProcessInstance, User
 from service.problems import Unauthorized
 
 
@@ -34,20 +34,18 @@ def test_the_token_check_answers_while_another_process_holds_the_write_lock(serv
 
 
 def test_a_peek_sees_what_was_committed_and_refuses_to_write(service):
+    """A peek runs outside any transaction: a write there would be committed at once, so it is refused."""
     db = service.db
     assert db.peek(auth.authenticate, service.tokens["advocate1"]).role == "advocate"
     db.run(lambda s: auth.deactivate_user(s, service.actor("admin1"), "advocate1"))
     with pytest.raises(Unauthorized):
         db.peek(auth.authenticate, service.tokens["advocate1"])  # revoked at once, no cache
 
-    def rename(session):
-        user = session.scalars(select(User).where(User.username == "manager1")).one()
-        user.username = "renamed"
-        session.flush()
-
-    with pytest.raises(RuntimeError, match="peek is for reads"):
-        db.peek(rename)
-    assert db.peek(lambda s: s.scalar(select(User.id).where(User.username == "renamed"))) is None
+    rename = update(User).where(User.username == "manager1").values(username="renamed")
+    with pytest.raises(PermissionError, match="may only SELECT"):
+        db.peek(lambda connection: connection.execute(rename))
+    assert db.peek(lambda c: c.scalar(select(User.id).where(User.username == "renamed"))) is None
+    assert db.peek(lambda c: c.scalar(select(User.id).where(User.username == "manager1"))) is not None
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 300, "not-a-token", "\u00e9\u00e9"])
@@ -90,3 +88,45 @@ def test_threads_of_one_process_write_one_after_another_and_all_land(service):
     assert len(set(ids)) == 40
     stored = service.get("/process-instances?limit=100", "manager1").get_json()
     assert {i["id"] for i in stored["items"]} == set(ids)
+
+
+def test_requests_carry_on_after_the_database_drops_every_connection(deployed, database_url):
+    """PostgreSQL restarted or dropped idle connections: the next requests reconnect and succeed.
+
+    The pool does not ping each connection before use; a dead one is found on its first
+    statement, and the read or the step (nothing of it committed) is run again on a new connection.
+    """
+    if database_url.startswith("sqlite"):
+        pytest.skip("an embedded database has no connection to lose")
+    s = deployed
+
+    def drop_every_connection() -> None:
+        held = [s.db.engine.connect() for _ in range(3)]  # fill the pool, and learn the server's pids
+        pids = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in held]
+        for c in held:
+            c.close()
+        killer = create_engine(database_url)
+        with killer.begin() as c:
+            killed = c.execute(
+                text("SELECT pg_terminate_backend(pid) FROM unnest(:p) AS pid"), {"p": pids}
+            ).all()
+        killer.dispose()
+        assert killed and all(ok for (ok,) in killed)
+
+    from service import instances
+
+    drop_every_connection()
+    first = s.db.run(  # a step, straight after the drop: its first statement finds the dead connection
+        instances.start_instance,
+        s.actor("manager1"),
+        "example_callback",
+        {"caller_ref": "r-1", "priority": "normal"},
+    )
+    drop_every_connection()
+    listed = s.get("/process-instances", "manager1")  # a request: the token check finds it
+    assert listed.status_code == 200
+    assert [i["id"] for i in listed.get_json()["items"]] == [first.id]  # started exactly once
+    drop_every_connection()
+    shown = s.db.read(lambda session: session.get(ProcessInstance, first.id).last_seq)
+    history = s.get(f"/process-instances/{first.id}/history", "manager1").get_json()
+    assert [e["seq"] for e in history["items"]] == list(range(1, shown + 1))
