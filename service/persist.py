@@ -5,9 +5,9 @@ carries a version column, so a concurrent step on the same instance fails
 (StaleDataError) instead of silently overwriting.
 
 Every step runs here, so the statements are built once (module constants with bound
-parameters) and run as Core statements: the ORM's unit of work and a statement built per call
-cost several times the database's own work.  The ORM objects of the session are then set to
-what was written, as loaded values, so the ORM has nothing left to flush for them.
+parameters) and run as Core statements on the session's connection: the ORM's unit of work
+and a statement built per call cost several times the database's own work.  The session's ORM
+objects are then set to what was written, as loaded values, so the ORM has nothing to flush.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _insert_events(
     )
     if events:
         # One batched INSERT (Core, no ORM objects: nothing reads them back, their ids are not needed).
-        session.execute(
+        session.connection().execute(
             _INSERT_EVENTS,
             [
                 {
@@ -160,7 +160,7 @@ def _insert_instance(session: Session, instance: ProcessInstance, values: dict[s
         setattr(instance, name, value)
     instance.row_version = 1
     row = {column.key: getattr(instance, column.key) for column in _INSTANCES.columns}
-    session.execute(_INSERT_INSTANCE, row)
+    session.connection().execute(_INSERT_INSTANCE, row)
     make_transient_to_detached(instance)
     session.add(instance)
 
@@ -169,7 +169,7 @@ def _update_instance(session: Session, instance: ProcessInstance, values: dict[s
     """UPDATE the instance's row if nobody else moved its version since it was read."""
     version = instance.row_version
     values = {**values, "row_version": version + 1}
-    result = session.execute(
+    result = session.connection().execute(
         _UPDATE_INSTANCE,
         {**{f"v_{name}": value for name, value in values.items()}, "_id": instance.id, "_version": version},
     )
@@ -258,8 +258,10 @@ def _sync_deadlines(
         )
         own = _own(session, Deadline, instance.id, "pending")
         if fired:
-            session.execute(_FIRE_DEADLINES, {"_instance": instance.id, "_ids": fired, "_at": now})
-        session.execute(_CANCEL_DEADLINES, {"_instance": instance.id, "_keep": sorted(current)})
+            session.connection().execute(
+                _FIRE_DEADLINES, {"_instance": instance.id, "_ids": fired, "_at": now}
+            )
+        session.connection().execute(_CANCEL_DEADLINES, {"_instance": instance.id, "_keep": sorted(current)})
         for deadline in own:
             if deadline.task_id in fired:
                 _loaded(deadline, {"status": "fired", "fired_at": now})
@@ -292,7 +294,7 @@ def _sync_deadlines(
         if deadline is None:  # a timer waiting for the first time: INSERTed now, for its id
             row = {"instance_id": instance.id, "task_id": task_id, "activity_id": timer.activity_id}
             row.update(values, created_at=now)
-            deadline = Deadline(id=session.execute(_INSERT_DEADLINE, row).scalar_one(), **row)
+            deadline = Deadline(id=session.connection().execute(_INSERT_DEADLINE, row).scalar_one(), **row)
             _attach(session, [deadline])
         elif deadline.status == "pending" and deadline.due_at == timer.due_at:
             rows.append(deadline)
@@ -359,11 +361,13 @@ def _sync_tasks(
         for task_id, actor in done.items():
             by_actor.setdefault(actor, []).append(task_id)
         for actor, ids in by_actor.items():
-            session.execute(
+            session.connection().execute(
                 _COMPLETE_TASKS, {"_instance": instance.id, "_ids": sorted(ids), "_at": now, "_by": actor}
             )
         if before is None or before - now_open.keys() - completed.keys():
-            session.execute(_CANCEL_TASKS, {"_instance": instance.id, "_keep": sorted(now_open), "_at": now})
+            session.connection().execute(
+                _CANCEL_TASKS, {"_instance": instance.id, "_keep": sorted(now_open), "_at": now}
+            )
         for task in own:
             if task.id in done:
                 _loaded(task, {"status": "completed", "completed_at": now, "completed_by": done[task.id]})
@@ -406,6 +410,8 @@ def _sync_tasks(
             row.due_at = due  # the ORM flushes the change
         rows.append(row)
     if created:
-        session.execute(_INSERT_TASKS, [{c.key: getattr(t, c.key) for c in _TASKS.columns} for t in created])
+        session.connection().execute(
+            _INSERT_TASKS, [{c.key: getattr(t, c.key) for c in _TASKS.columns} for t in created]
+        )
         _attach(session, created)
     return rows
