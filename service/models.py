@@ -133,6 +133,14 @@ class Task(Base):
             postgresql_where=text("status = 'open'"),
             sqlite_where=text("status = 'open'"),
         ),
+        Index(  # the inbox's count: the columns of every role's filter, over open tasks only
+            "ix_tasks_open_visibility",
+            "process_key",
+            "role",
+            "assignee",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
