@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from service import instances, scheduler
-from service.models import Deadline, ProcessInstance, Task
+from service.models import Deadline, HistoryEvent, ProcessInstance, Task
 from service.permissions import Actor
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
@@ -175,3 +177,43 @@ def test_a_write_request_is_a_handful_of_statements(deployed):
         event.remove(engine, "before_cursor_execute", count)
     assert started.count("SELECT") == 1 and len(started) <= 5, started
     assert completed.count("SELECT") == 1 and len(completed) <= 5, completed
+
+
+def test_a_step_on_a_moved_row_version_writes_nothing_and_the_retry_wins(deployed):
+    """The instance UPDATE is guarded by the version the step read: a row moved meanwhile is not overwritten."""
+    s = deployed
+    r = s.post(
+        "/process-instances",
+        "manager1",
+        {"process": "example_callback", "variables": {"caller_ref": "v-1", "priority": "high"}},
+    )
+    instance_id, task_id = r.get_json()["id"], r.get_json()["active_tasks"][0]["id"]
+
+    def stored(session):
+        row = session.get(ProcessInstance, instance_id)
+        events = session.scalar(select(func.count()).where(HistoryEvent.instance_id == instance_id))
+        return row.row_version, row.state, row.status, events
+
+    before = s.db.read(stored)
+
+    def complete_as_if_read_earlier(session):
+        _, instance, _ = instances.load_task(session, task_id)
+        set_committed_value(instance, "row_version", instance.row_version - 1)  # another step moved it since
+        return instances.complete_task(session, MANAGER, task_id, CALL_BACK)
+
+    with s.db.sessions() as session, pytest.raises(StaleDataError):
+        complete_as_if_read_earlier(session)
+    assert s.db.read(stored) == before  # nothing of the step stored
+
+    attempts = []
+
+    def flaky(session):  # loses the race once, as a concurrent request would make it
+        attempts.append(1)
+        if len(attempts) == 1:
+            return complete_as_if_read_earlier(session)
+        return instances.complete_task(session, MANAGER, task_id, CALL_BACK)
+
+    done = s.db.run(flaky)
+    assert len(attempts) == 2 and done.status == "completed"
+    version, _, status, events = s.db.read(stored)
+    assert (version, status) == (before[0] + 1, "completed") and events > before[3]
