@@ -13,10 +13,9 @@ from service.models import ProcessInstance, User
 from service.problems import Unauthorized
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL readers never wait
 def test_the_token_check_answers_while_another_process_holds_the_write_lock(service, database_url):
     """The check on every request must not wait for (or take) SQLite's single write lock."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite's write lock; PostgreSQL readers never wait for writers")
     other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
     try:
@@ -90,14 +89,15 @@ def test_threads_of_one_process_write_one_after_another_and_all_land(service):
     assert {i["id"] for i in stored["items"]} == set(ids)
 
 
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)  # an embedded database has no connection to lose
 def test_requests_carry_on_after_the_database_drops_every_connection(deployed, database_url):
     """PostgreSQL restarted or dropped idle connections: the next requests reconnect and succeed.
 
     The pool does not ping each connection before use; a dead one is found on its first
     statement, and the read or the step (nothing of it committed) is run again on a new connection.
     """
-    if database_url.startswith("sqlite"):
-        pytest.skip("an embedded database has no connection to lose")
     s = deployed
 
     def drop_every_connection() -> None:
