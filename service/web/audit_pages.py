@@ -25,12 +25,10 @@ from ..models import HistoryEvent
 from ..permissions import Actor, require_role
 from ..problems import Invalid, Problem, Unauthorized
 from . import record, when
-from .listing import page_number, process_names
+from .listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from .session import database, login_required, web_actor
 
 blp = Blueprint("web_audit", __name__)
-PAGE = 25
-STATUSES = ("running", "waiting", "completed", "cancelled", "error")
 MAX_SEQ = 2**31 - 1  # as the API's SeqQuery: larger overflows PostgreSQL's integer
 
 
@@ -68,12 +66,7 @@ def pick(who: Actor):
         "limit": PAGE,
         "offset": (page - 1) * PAGE,
     }
-
-    def read(session):
-        items, total = queries.list_instances(session, who, filters)
-        return list(items), total, process_names(session)
-
-    items, total, names = database().read(read)
+    items, total, names = database().read(instances_with_names, who, filters)
     args = {"process": process or "", "status": status or "", "business_key": business_key or ""}
     return render_template(
         "audit_pick.html",
@@ -86,7 +79,7 @@ def pick(who: Actor):
         business_key=business_key or "",
         statuses=STATUSES,
         page=page,
-        pages=max(1, -(-total // PAGE)),
+        pages=page_count(total),
         args=args,
     )
 

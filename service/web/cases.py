@@ -13,12 +13,10 @@ from ..permissions import Actor, can_see_content
 from ..problems import Invalid, NotFound
 from ..security import csrf_protect
 from . import forms, record
-from .listing import page_number, process_names
+from .listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from .session import database, login_required
 
 blp = Blueprint("web_cases", __name__)
-PAGE = 25
-STATUSES = ("running", "waiting", "completed", "cancelled", "error")
 
 
 @blp.route("/cases")
@@ -28,12 +26,7 @@ def cases(who: Actor):
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     page = page_number(request.args)
     filters = {"process": process, "status": status, "limit": PAGE, "offset": (page - 1) * PAGE}
-
-    def read(session):
-        items, total = queries.list_instances(session, who, filters)
-        return list(items), total, process_names(session)
-
-    items, total, names = database().read(read)
+    items, total, names = database().read(instances_with_names, who, filters)
     return render_template(
         "cases.html",
         who=who,
@@ -44,7 +37,7 @@ def cases(who: Actor):
         status=status,
         statuses=STATUSES,
         page=page,
-        pages=max(1, -(-total // PAGE)),
+        pages=page_count(total),
     )
 
 

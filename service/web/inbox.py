@@ -14,11 +14,10 @@ from ..permissions import Actor, can_see_content
 from ..problems import Conflict, Invalid
 from ..security import csrf_protect
 from . import forms
-from .listing import page_number, process_names
+from .listing import PAGE, page_count, page_number, process_names
 from .session import database, login_required
 
 blp = Blueprint("web_inbox", __name__)
-PAGE = 25
 VIEWS = {
     "mine": "Assigned to me",
     "unclaimed": "Unclaimed, for my role",
@@ -62,7 +61,7 @@ def inbox(who: Actor):
         return [_row(t, keys.get(t.instance_id)) for t in items], total, process_names(session)
 
     items, total, names = database().read(read)
-    pages = max(1, -(-total // PAGE))
+    pages = page_count(total)
     return render_template(
         "inbox.html",
         who=who,
