@@ -51,11 +51,12 @@ def read_only(engine: Engine) -> Engine:
     options: dict = {READ_ONLY: True}
     if engine.dialect.name != "sqlite":  # SQLite's connections already run without the driver's BEGIN
         options["isolation_level"] = "AUTOCOMMIT"
-    if not event.contains(engine, "before_cursor_execute", _reads_only):
-        event.listen(engine, "before_cursor_execute", _reads_only)
-    return engine.execution_options(**options)
+    reader = engine.execution_options(**options)
+    # On the derived engine only: the listener sees its connections' statements, not every write's.
+    event.listen(reader, "before_cursor_execute", _reads_only)
+    return reader
 
 
-def _reads_only(connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
-    if connection.get_execution_options().get(READ_ONLY) and not statement.lstrip()[:6].upper() == "SELECT":
+def _reads_only(_connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+    if statement.lstrip()[:6].upper() != "SELECT":
         raise PermissionError(f"a read-only connection may only SELECT, not: {statement[:60]}")
