@@ -359,9 +359,9 @@ def replay_view(
     """
     instance, events, seq = _at_seq(session, actor, instance_id, seq, "history" if with_history else "replay")
     xml, graph = _graph(session, instance)
-    state = replay(events, seq, graph)
+    state = replay(events, seq, graph)  # one fold: the graph adds the path, not the state replay_at shows
     result: dict[str, Any] = {
-        "replay": replay(events, seq).to_json(),
+        "replay": state.to_json(),
         "diagram": {"seq": state.seq, "status": state.status, "xml": xml, **path(graph, state)},
         "event": events[-1],
         "recorded": None,
