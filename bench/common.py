@@ -126,8 +126,8 @@ def database(kind: str, workdir: Path) -> Iterator[Db]:
 
 
 def service_db(url: str):
-    from service.db import make_engine, make_session_factory
-    from service.uow import Database
+    from service.store.db import make_engine, make_session_factory
+    from service.store.uow import Database
 
     engine = make_engine(url)
     return Database(engine, make_session_factory(engine))
@@ -138,7 +138,9 @@ _HASH: list[str] = []
 
 def prepare(url: str) -> None:
     """Migrate, add the default SLA, deploy example_callback and the bench diagrams, create users."""
-    from service import auth, definitions, migrate, slas
+    from service.access import auth
+    from service.cases import definitions, slas
+    from service.store import migrate
 
     migrate.upgrade(url)
     db = service_db(url)
@@ -162,8 +164,8 @@ def prepare(url: str) -> None:
 def tokens(url: str, ttl_hours: int = 4) -> dict[str, str]:
     from sqlalchemy import select
 
-    from service import auth
-    from service.models import User
+    from service.access import auth
+    from service.store.models import User
 
     db = service_db(url)
 

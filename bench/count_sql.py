@@ -30,8 +30,8 @@ class Count:
 
 def counts(kind: str) -> list[Count]:
     """Statements of POST /process-instances, POST /tasks/{id}/complete and GET /tasks (warm)."""
-    from service.app import create_app
-    from service.config import Settings
+    from service.base.config import Settings
+    from service.http.app import create_app
 
     with database(kind, workdir()) as db:
         token = tokens(db.url)["bench_manager"]

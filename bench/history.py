@@ -54,8 +54,8 @@ def _complete_open(client: Client, instance: dict) -> tuple[dict, float]:
 
 def pad_history(url: str, instance_id: str, target_events: int) -> int:
     """Append record_read events until the instance's history has ``target_events`` events."""
-    from service import persist
-    from service.models import ProcessInstance
+    from service.store import persist
+    from service.store.models import ProcessInstance
     from workflows.engine import EventDraft
 
     db = service_db(url)
@@ -149,7 +149,7 @@ def measure(
 
 
 def _replay_direct(url, instance_id, events, reads, result: HistoryResult) -> None:
-    from service.queries import events_of
+    from service.cases.queries import events_of
     from workflows.replay import replay
 
     db = service_db(url)

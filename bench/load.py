@@ -118,7 +118,7 @@ def measure(
 def _pending_deadlines(url: str, instance_ids: list[str]) -> int:
     from sqlalchemy import func, select
 
-    from service.models import Deadline
+    from service.store.models import Deadline
 
     db = service_db(url)
     try:
@@ -138,8 +138,8 @@ def _pending_deadlines(url: str, instance_ids: list[str]) -> int:
 def _check(url, loops, timer_ids, accepted, result: LoadResult) -> None:
     from sqlalchemy import select
 
-    from service.models import Deadline, ProcessInstance
-    from service.queries import events_of
+    from service.cases.queries import events_of
+    from service.store.models import Deadline, ProcessInstance
     from workflows.history import verify
 
     db = service_db(url)

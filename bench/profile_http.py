@@ -16,8 +16,8 @@ from .common import CALL_BACK_DATA, database, tokens, workdir
 def main() -> None:
     from pyinstrument import Profiler
 
-    from service.app import create_app
-    from service.config import Settings
+    from service.base.config import Settings
+    from service.http.app import create_app
 
     kind = sys.argv[1] if len(sys.argv) > 1 else "postgresql"
     cases = int(sys.argv[2]) if len(sys.argv) > 2 else 200

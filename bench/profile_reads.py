@@ -18,8 +18,8 @@ from .common import database, tokens, workdir
 def main() -> None:
     from pyinstrument import Profiler
 
-    from service.app import create_app
-    from service.config import Settings
+    from service.base.config import Settings
+    from service.http.app import create_app
 
     target = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     with database("postgresql", workdir()) as db:

@@ -85,10 +85,12 @@ FROM generate_series(1, :n) AS g WHERE g % 10 > 1 AND g % 13 = 0
 
 
 def main() -> None:
-    from service import migrate, reports, slas
-    from service.db import make_engine, make_session_factory
-    from service.permissions import Actor
-    from service.uow import Database
+    from service.access.permissions import Actor
+    from service.cases import slas
+    from service.cases.reports import quarterly as reports
+    from service.store import migrate
+    from service.store.db import make_engine, make_session_factory
+    from service.store.uow import Database
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     schema = f"bench_reports_{uuid.uuid4().hex[:8]}"

@@ -17,8 +17,8 @@ from .common import Client, Server, median, pct, service_db, tokens
 
 
 def seed(url: str, real: int) -> None:
-    from service import instances
-    from service.permissions import Actor
+    from service.access.permissions import Actor
+    from service.cases import instances
 
     db = service_db(url)
     actor = Actor("bench_manager", "manager")
@@ -145,8 +145,8 @@ def deadline_sync(url: str) -> SyncResult:
     """A fresh DeadlineScheduler (as after a restart) schedules every pending deadline: time start()."""
     from sqlalchemy import func, select
 
-    from service.models import Deadline
-    from service.scheduler import DeadlineScheduler
+    from service.scheduler.enforcer import DeadlineScheduler
+    from service.store.models import Deadline
 
     db = service_db(url)
     with db.sessions() as session:

@@ -33,12 +33,12 @@ def _timed(owner: Any, name: str, label: str, spent: Counter) -> None:
 
 
 def main() -> None:
-    import service.instances as instances
-    import service.persist as persist
-    import service.security as security
+    import service.cases.instances as instances
+    import service.http.security as security
+    import service.store.persist as persist
     import workflows.engine as engine
-    from service.app import create_app
-    from service.config import Settings
+    from service.base.config import Settings
+    from service.http.app import create_app
 
     kind = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
     cases = int(sys.argv[2]) if len(sys.argv) > 2 else 400

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import service.audit_models  # noqa: F401  (their tables are part of the schema)
-from service.config import Settings
-from service.models import Base
+import service.store.audit_models  # noqa: F401  (their tables are part of the schema)
+from service.base.config import Settings
+from service.store.models import Base
 
 config = context.config
 url = config.attributes.get("url") or Settings.from_env().database_url

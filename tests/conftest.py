@@ -20,13 +20,15 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from service import auth, migrate, slas
-from service.app import create_app
-from service.config import ROOT, Settings
-from service.db import make_engine, make_session_factory
-from service.definitions import read_directory
-from service.permissions import Actor
-from service.uow import Database
+from service.access import auth
+from service.access.permissions import Actor
+from service.base.config import ROOT, Settings
+from service.cases import slas
+from service.cases.definitions import read_directory
+from service.http.app import create_app
+from service.store import migrate
+from service.store.db import make_engine, make_session_factory
+from service.store.uow import Database
 
 PG_URL = os.environ.get("ADVOCACY_FLOW_TEST_POSTGRES_URL")
 PG_REQUIRED = os.environ.get("ADVOCACY_FLOW_REQUIRE_POSTGRES") == "1"

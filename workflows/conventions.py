@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from .expressions import check_expression, check_script
-from .model import TASK_ROLES, Problem, TimerModel, UserTaskModel
+from workflows.expressions.checker import check_expression, check_script
+from workflows.model import TASK_ROLES, Problem, TimerModel, UserTaskModel
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"

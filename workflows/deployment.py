@@ -21,9 +21,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 
-from . import conventions, xmlsafe
-from .model import TASK_ROLES, DeploymentInvalid, Problem, ProcessModel
-from .parser import make_parser
+from workflows import conventions, xmlsafe
+from workflows.model import TASK_ROLES, DeploymentInvalid, Problem, ProcessModel
+from workflows.parser import make_parser
 
 BPMN_NS = conventions.BPMN_NS
 NS = conventions.NS

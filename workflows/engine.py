@@ -33,11 +33,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from . import clock
-from .deployment import specs_for
-from .expressions import make_script_engine
-from .model import ProcessModel
-from .state import Snapshot, all_tasks, bpmn_id, due_at, dump, load, messages_of, snapshot, timer_of
+from workflows import clock
+from workflows.deployment import specs_for
+from workflows.expressions.checker import make_script_engine
+from workflows.model import ProcessModel
+from workflows.state import Snapshot, all_tasks, bpmn_id, due_at, dump, load, messages_of, snapshot, timer_of
 
 
 class TaskNotOpen(LookupError):

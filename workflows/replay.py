@@ -29,7 +29,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import xmlsafe
+from workflows import xmlsafe
 
 TERMINAL = {"instance_completed": "completed", "instance_cancelled": "cancelled", "instance_error": "error"}
 

@@ -24,9 +24,9 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .deployment import specs_for
-from .model import ProcessModel
-from .parser import SERIALIZER
+from workflows.deployment import specs_for
+from workflows.model import ProcessModel
+from workflows.parser import SERIALIZER
 
 
 def dump(workflow: BpmnWorkflow) -> str:

@@ -27,9 +27,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from .models import ApiToken, User
-from .permissions import ROLES, Actor
-from .problems import Conflict, Invalid, Locked, NotFound, Unauthorized
+from service.access.permissions import ROLES, Actor
+from service.base.problems import Conflict, Invalid, Locked, NotFound, Unauthorized
+from service.store.models import ApiToken, User
 
 _hasher = PasswordHasher()
 MAX_FAILURES = 5

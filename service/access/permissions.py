@@ -28,8 +28,8 @@ from sqlalchemy import exists, false, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from .models import ProcessInstance, Task
-from .problems import Forbidden, NotFound
+from service.base.problems import Forbidden, NotFound
+from service.store.models import ProcessInstance, Task
 
 ROLES = ("admin", "commissioner", "manager", "advocate", "auditor")
 # Processes whose content a commissioner may see: they hold no person's case.

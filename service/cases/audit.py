@@ -20,17 +20,16 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from service.access.permissions import Actor, can_see_content
+from service.base.problems import Forbidden, NotFound
+from service.cases.definitions import bpmn_xml
+from service.cases.queries import events_of, visible_instance
+from service.store import persist
+from service.store.audit_models import RetentionLog, RetentionUnlock
+from service.store.models import Deadline, HistoryEvent, ProcessDefinition, ProcessInstance, Task
 from workflows.engine import EventDraft
 from workflows.history import GENESIS, verify
 from workflows.replay import DiagramGraph, SeqOutOfRange, path, replay
-
-from . import persist
-from .audit_models import RetentionLog, RetentionUnlock
-from .definitions import bpmn_xml
-from .models import Deadline, HistoryEvent, ProcessDefinition, ProcessInstance, Task
-from .permissions import Actor, can_see_content
-from .problems import Forbidden, NotFound
-from .queries import events_of, visible_instance
 
 RETENTION_ENV = "ADVOCACY_FLOW_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 2190  # six years

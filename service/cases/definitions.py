@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from service.base.problems import Invalid, NotFound
+from service.store.models import ProcessDefinition
 from workflows.deployment import compile_deployment
 from workflows.model import DeploymentInvalid, ProcessModel
-
-from .models import ProcessDefinition
-from .problems import Invalid, NotFound
 
 
 @dataclass

@@ -16,15 +16,15 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from service.access.permissions import Actor, check_can_work, may_know, require_role
+from service.base.problems import Conflict, Forbidden, Invalid, NotFound
+from service.cases import slas
+from service.cases.definitions import get_definition, model_by_id, model_of
+from service.store import persist
+from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
 from workflows.calendar import parse_datetime, service_timezone
 from workflows.engine import EventDraft, NoWaitingEvent, Outcome, Runner, TaskNotOpen
 from workflows.model import ProcessModel
-
-from . import persist, slas
-from .definitions import get_definition, model_by_id, model_of
-from .models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
-from .permissions import Actor, check_can_work, may_know, require_role
-from .problems import Conflict, Forbidden, Invalid, NotFound
 
 _FORMATS = FormatChecker()
 

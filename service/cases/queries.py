@@ -9,11 +9,18 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from . import persist
-from .instances import load_instance, load_task
-from .models import Deadline, HistoryEvent, ProcessInstance, Task
-from .permissions import Actor, can_see_content, can_see_task, instance_filter, may_know, task_filter
-from .problems import Forbidden, NotFound
+from service.access.permissions import (
+    Actor,
+    can_see_content,
+    can_see_task,
+    instance_filter,
+    may_know,
+    task_filter,
+)
+from service.base.problems import Forbidden, NotFound
+from service.cases.instances import load_instance, load_task
+from service.store import persist
+from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 
 
 def _page(session: Session, query, limit: int, offset: int) -> tuple[list[Any], int]:

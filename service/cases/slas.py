@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.store.models import Sla
 from workflows import clock
 from workflows.calendar import add_duration
-
-from .models import Sla
 
 DEFAULT_SLA = {
     "key": "default",
@@ -87,7 +86,7 @@ def list_slas(session: Session) -> list[Sla]:
 
 
 def get_sla(session: Session, key: str) -> Sla:
-    from .problems import NotFound
+    from service.base.problems import NotFound
 
     sla = session.get(Sla, key)
     if sla is None:
@@ -96,7 +95,7 @@ def get_sla(session: Session, key: str) -> Sla:
 
 
 def save_sla(session: Session, key: str, data: dict[str, Any], *, create: bool) -> Sla:
-    from .problems import Conflict, Invalid
+    from service.base.problems import Conflict, Invalid
 
     errors = validate_record(data)
     if errors:

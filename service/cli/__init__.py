@@ -9,13 +9,14 @@ from pathlib import Path
 
 import click
 
-from .config import ROOT, Settings
+from service.base.config import ROOT, Settings
 
 
 def _database(settings: Settings):
-    from . import migrate, slas
-    from .db import make_engine, make_session_factory
-    from .uow import Database
+    from service.cases import slas
+    from service.store import migrate
+    from service.store.db import make_engine, make_session_factory
+    from service.store.uow import Database
 
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -61,7 +62,7 @@ def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
                 self.cfg.set("when_ready", lambda _server: _start_scheduler(database))
 
         def load(self):
-            from .app import create_app
+            from service.http.app import create_app
 
             app = create_app(settings, start_scheduler=in_worker)
             app.config["SCHEDULER_IN_MASTER"] = in_master
@@ -74,7 +75,7 @@ def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
 
 
 def _start_scheduler(database) -> None:
-    from .scheduler import DeadlineScheduler
+    from service.scheduler.enforcer import DeadlineScheduler
 
     DeadlineScheduler(database).start()
 
@@ -87,7 +88,7 @@ def _safe(settings: Settings) -> str:
 @main.command()
 def scheduler() -> None:
     """Run the deadline scheduler alone (beside web workers started with --no-scheduler)."""
-    from .scheduler import DeadlineScheduler
+    from service.scheduler.enforcer import DeadlineScheduler
 
     settings = Settings.from_env()
     enforcer = DeadlineScheduler(_database(settings))
@@ -111,8 +112,8 @@ def scheduler() -> None:
 )
 def deploy(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
     """Deploy BPMN/DMN files (default: bpmn/) with their forms."""
-    from . import definitions
-    from .problems import Problem
+    from service.base.problems import Problem
+    from service.cases import definitions
 
     chosen = list(paths) or [ROOT / "bpmn"]
     forms_dir = forms_dir or (ROOT / "forms")
@@ -147,8 +148,8 @@ def users() -> None:
 @click.option("--password", default=None, help="Generated and printed when not given.")
 def users_create(name: str, role: str, password: str | None) -> None:
     """Create a user and print a token for it."""
-    from . import auth
-    from .problems import Problem
+    from service.access import auth
+    from service.base.problems import Problem
 
     settings = Settings.from_env()
     database = _database(settings)
@@ -173,21 +174,17 @@ def users_create(name: str, role: str, password: str | None) -> None:
 @main.command()
 def demo() -> None:
     """Load demo users, SLAs and instances; print the logins."""
-    from .demo import load
+    from service.demo import load
 
     settings = Settings.from_env()
     for line in load(_database(settings)):
         click.echo(line)
 
 
-from .audit_cli import audit  # noqa: E402
+from service.cli.audit import audit  # noqa: E402
 
 main.add_command(audit)
 
-from .report_cli import report  # noqa: E402
+from service.cli.report import report  # noqa: E402
 
 main.add_command(report)
-
-
-if __name__ == "__main__":
-    main()

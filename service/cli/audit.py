@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from .config import Settings
+from service.base.config import Settings
 
 
 def _db():
-    from .cli import _database
+    from service.cli import _database
 
     return _database(Settings.from_env())
 
@@ -25,7 +25,7 @@ def audit() -> None:
 @click.option("--instance", "instance_id", default=None, help="One instance (default: every chain).")
 def verify(instance_id: str | None) -> None:
     """Check every hash chain from the rows; exit 1 naming the instance and seq of the first broken link."""
-    from . import audit as use
+    from service.cases import audit as use
 
     instances, events, broken = _db().read(use.verify_chains, instance_id)
     if instance_id is not None and not instances and not broken:
@@ -45,8 +45,8 @@ def verify(instance_id: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 def export(instance_id: str, fmt: str) -> None:
     """Print one instance's full history with its hashes (verify it offline: docs/AUDIT.md)."""
-    from . import audit as use
-    from .problems import Problem
+    from service.base.problems import Problem
+    from service.cases import audit as use
 
     try:
         record = _db().read(use.export, instance_id)
@@ -69,7 +69,7 @@ def export(instance_id: str, fmt: str) -> None:
 )
 def cleanup(days: int | None) -> None:
     """Remove finished instances past their removal time; record what was removed in the retention log."""
-    from . import audit as use
+    from service.cases import audit as use
 
     entry = _db().run(use.cleanup, None, days)
     if entry is None:

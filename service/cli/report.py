@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from .config import Settings
+from service.base.config import Settings
 
 
 def _db():
-    from .cli import _database
+    from service.cli import _database
 
     return _database(Settings.from_env())
 
@@ -36,9 +36,9 @@ def report() -> None:
 @click.option("--stories", type=click.IntRange(0, 500), default=50, show_default=True)
 def quarterly(sla_key: str, quarter: str, fmt: str, role: str, stories: int) -> None:
     """Print the quarterly monitoring return of one SLA (the same figures as GET /reports/quarterly)."""
-    from . import reports
-    from .permissions import Actor
-    from .problems import Problem
+    from service.access.permissions import Actor
+    from service.base.problems import Problem
+    from service.cases.reports import quarterly as reports
 
     try:
         body = _db().read(reports.quarterly, Actor("cli", role), sla_key, quarter, stories=stories)
@@ -58,8 +58,8 @@ def quarterly(sla_key: str, quarter: str, fmt: str, role: str, stories: int) -> 
 @click.option("--include-ended", is_flag=True, help="Ended cycles too.")
 def commissioning(include_ended: bool) -> None:
     """Print each commissioning cycle: stage, step, days in stage, contracts ending within 6 months."""
-    from . import commissioning_report
-    from .permissions import Actor
+    from service.access.permissions import Actor
+    from service.cases.reports import commissioning as commissioning_report
 
     body = _db().read(
         commissioning_report.commissioning, Actor("cli", "auditor"), include_ended=include_ended

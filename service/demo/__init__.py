@@ -20,11 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import auth, instances, scheduler, slas
-from .definitions import latest_definition
-from .models import Deadline, ProcessInstance, Task, User
-from .permissions import Actor
-from .uow import Database
+from service.access import auth
+from service.access.permissions import Actor
+from service.cases import instances, slas
+from service.cases.definitions import latest_definition
+from service.scheduler import enforcer as scheduler
+from service.store.models import Deadline, ProcessInstance, Task, User
+from service.store.uow import Database
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = [

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask
 
-from .api import audit, definitions, health, instances, messages, reports, slas, tasks, users
-from .api.common import ProblemApi, register_error_handlers
-from .config import Settings
-from .db import make_engine, make_session_factory
-from .security import init_security
-from .uow import Database
-from .web import init_web
+from service.base.config import Settings
+from service.http.api import audit, definitions, health, instances, messages, reports, slas, tasks, users
+from service.http.context import ProblemApi, register_error_handlers
+from service.http.security import init_security
+from service.store.db import make_engine, make_session_factory
+from service.store.uow import Database
+from service.web import init_web
+
+WEB = Path(__file__).resolve().parent.parent / "web"  # the pages' templates and static files
 
 
 def create_app(settings: Settings | None = None, *, start_scheduler: bool | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
+    app = Flask(__name__, static_folder=str(WEB / "static"), template_folder=str(WEB / "templates"))
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
@@ -50,7 +53,7 @@ def create_app(settings: Settings | None = None, *, start_scheduler: bool | None
     init_web(app)
 
     if start_scheduler if start_scheduler is not None else settings.scheduler:
-        from .scheduler import DeadlineScheduler
+        from service.scheduler.enforcer import DeadlineScheduler
 
         scheduler = DeadlineScheduler(database)
         scheduler.start()

@@ -8,11 +8,11 @@ from flask import current_app, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from ..auth import authenticate
-from ..permissions import Actor
-from ..problems import Problem, Unauthorized
-from ..security import current_actor
-from ..uow import Database
+from service.access.auth import authenticate
+from service.access.permissions import Actor
+from service.base.problems import Problem, Unauthorized
+from service.http.security import current_actor
+from service.store.uow import Database
 
 
 def db() -> Database:

@@ -33,9 +33,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, request, session
 
-from . import auth
-from .permissions import PUBLIC, Actor, check_route, route_key, route_roles
-from .problems import Forbidden, Invalid, NotFound, Unauthorized, Unsupported
+from service.access import auth
+from service.access.permissions import PUBLIC, Actor, check_route, route_key, route_roles
+from service.base.problems import Forbidden, Invalid, NotFound, Unauthorized, Unsupported
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,7 +116,7 @@ def _gate() -> None:
 
 
 def _authenticate() -> Actor:
-    from .api.common import db
+    from service.http.context import db
 
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

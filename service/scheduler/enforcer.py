@@ -21,9 +21,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import instances
-from .models import Deadline
-from .uow import Database
+from service.cases import instances
+from service.store.models import Deadline
+from service.store.uow import Database
 
 log = logging.getLogger(__name__)
 # How long a claim holds a deadline; a claimer that dies loses it after this.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import Base
+from service.store.models import Base
 
 
 class RetentionLog(Base):

@@ -22,11 +22,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 from workflows.engine import EventDraft, Outcome
 from workflows.history import chain
 from workflows.model import ProcessModel
-
-from .models import Deadline, HistoryEvent, ProcessInstance, Task
 
 
 def iso(moment: datetime) -> str:

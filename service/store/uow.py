@@ -17,8 +17,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from .db import read_only
-from .problems import Conflict
+from service.base.problems import Conflict
+from service.store.db import read_only
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

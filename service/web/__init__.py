@@ -17,11 +17,10 @@ from typing import Any
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from service.access.permissions import Actor
+from service.base.problems import Problem
+from service.web.session import login_required, web_actor
 from workflows.calendar import service_timezone
-
-from ..permissions import Actor
-from ..problems import Problem
-from .session import login_required, web_actor
 
 blp = Blueprint("web", __name__)
 
@@ -120,8 +119,8 @@ def _is_page() -> bool:
 
 
 def init_web(app: Flask) -> None:
-    from ..api.common import problem_response
-    from . import audit_pages, cases, dashboard, inbox, session
+    from service.http.context import problem_response
+    from service.web import audit_pages, cases, dashboard, inbox, session
 
     for module in (session, inbox, cases, dashboard, audit_pages):
         app.register_blueprint(module.blp)

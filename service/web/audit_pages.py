@@ -18,15 +18,15 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 from sqlalchemy import func, select
 
-from .. import audit, queries
-from .. import instances as use
-from ..api.common import problem_response
-from ..models import HistoryEvent
-from ..permissions import Actor, require_role
-from ..problems import Invalid, Problem, Unauthorized
-from . import record, when
-from .listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
-from .session import database, login_required, web_actor
+from service.access.permissions import Actor, require_role
+from service.base.problems import Invalid, Problem, Unauthorized
+from service.cases import audit, queries
+from service.cases import instances as use
+from service.http.context import problem_response
+from service.store.models import HistoryEvent
+from service.web import record, when
+from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
+from service.web.session import database, login_required, web_actor
 
 blp = Blueprint("web_audit", __name__)
 MAX_SEQ = 2**31 - 1  # as the API's SeqQuery: larger overflows PostgreSQL's integer

@@ -6,15 +6,15 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from .. import audit, queries
-from .. import instances as use
-from ..definitions import get_definition, list_latest, model_of
-from ..permissions import Actor, can_see_content
-from ..problems import Invalid, NotFound
-from ..security import csrf_protect
-from . import forms, record
-from .listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
-from .session import database, login_required
+from service.access.permissions import Actor, can_see_content
+from service.base.problems import Invalid, NotFound
+from service.cases import audit, queries
+from service.cases import instances as use
+from service.cases.definitions import get_definition, list_latest, model_of
+from service.http.security import csrf_protect
+from service.web import forms, record
+from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
+from service.web.session import database, login_required
 
 blp = Blueprint("web_cases", __name__)
 

@@ -16,14 +16,15 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
+from service.access.permissions import ROUTES, Actor
+from service.base.problems import Forbidden, Invalid
+from service.cases import queries, slas
+from service.cases.reports import commissioning as commissioning_report
+from service.cases.reports import quarterly as reports
+from service.web import charts
+from service.web.charts import Series
+from service.web.session import database, login_required
 from workflows.calendar import service_timezone
-
-from .. import commissioning_report, queries, reports, slas
-from ..permissions import ROUTES, Actor
-from ..problems import Forbidden, Invalid
-from . import charts
-from .charts import Series
-from .session import database, login_required
 
 blp = Blueprint("web_dashboard", __name__)
 

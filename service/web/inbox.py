@@ -7,15 +7,15 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import instances as use
-from .. import queries
-from ..models import ProcessInstance
-from ..permissions import Actor, can_see_content
-from ..problems import Conflict, Invalid
-from ..security import csrf_protect
-from . import forms
-from .listing import PAGE, page_count, page_number, process_names
-from .session import database, login_required
+from service.access.permissions import Actor, can_see_content
+from service.base.problems import Conflict, Invalid
+from service.cases import instances as use
+from service.cases import queries
+from service.http.security import csrf_protect
+from service.store.models import ProcessInstance
+from service.web import forms
+from service.web.listing import PAGE, page_count, page_number, process_names
+from service.web.session import database, login_required
 
 blp = Blueprint("web_inbox", __name__)
 VIEWS = {

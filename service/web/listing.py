@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .. import queries
-from ..definitions import list_latest
-from ..permissions import Actor
+from service.access.permissions import Actor
+from service.cases import queries
+from service.cases.definitions import list_latest
 
 PAGE = 25  # rows per list page
 MAX_PAGE = 10_000

@@ -12,11 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.cases.definitions import bpmn_xml
+from service.store.models import ProcessDefinition, ProcessInstance
+from service.web import when
 from workflows.replay import DiagramGraph, path, replay
-
-from ..definitions import bpmn_xml
-from ..models import ProcessDefinition, ProcessInstance
-from . import when
 
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 EVENT_LABELS = {

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from .. import auth
-from ..permissions import Actor
-from ..problems import Locked, Problem, Unauthorized
-from ..security import csrf_protect, rotate_csrf_token
-from ..uow import Database
+from service.access import auth
+from service.access.permissions import Actor
+from service.base.problems import Locked, Problem, Unauthorized
+from service.http.security import csrf_protect, rotate_csrf_token
+from service.store.uow import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 TOKEN_KEY = "token"

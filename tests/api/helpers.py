@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from service import scheduler
+from service.scheduler import enforcer as scheduler
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 GENESIS = "0" * 64

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from service import auth
-from service.models import User
+from service.access import auth
+from service.store.models import User
 from tests.api.helpers import assert_problem, parse_time
 
 PASSWORD = "correct-horse-battery"  # tests/conftest.py

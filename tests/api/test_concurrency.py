@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from service.app import create_app
-from service.config import Settings
+from service.base.config import Settings
+from service.http.app import create_app
 from tests.api.helpers import CALL_DATA, assert_chain, assert_problem, history, instance, only_task, start_ok
 
 

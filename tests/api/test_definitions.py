@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from service.config import ROOT
+from service.base.config import ROOT
 from tests.api.helpers import (
     CALL_DATA,
     assert_problem,

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from service import instances as use_cases
-from service.config import ROOT
+from service.base.config import ROOT
+from service.cases import instances as use_cases
 from tests.api.helpers import (
     CALL_DATA,
     INSTANCE_KEYS,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from service.config import ROOT
+from service.base.config import ROOT
 from tests.api.helpers import CALL_DATA, deploy_xml, fire, history, instance, linear, parse_time, script_task
 from tests.api.helpers import user_task as user_task_xml
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from service import definitions, demo, slas
-from service.config import ROOT
-from service.db import make_engine, make_session_factory
-from service.models import ProcessInstance, Task
-from service.queries import events_of
-from service.uow import Database
+from service import demo
+from service.base.config import ROOT
+from service.cases import definitions, slas
+from service.cases.queries import events_of
+from service.store.db import make_engine, make_session_factory
+from service.store.models import ProcessInstance, Task
+from service.store.uow import Database
 from workflows.replay import replay
 
 

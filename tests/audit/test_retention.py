@@ -12,9 +12,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.exc import DBAPIError
 
-import service.audit_models  # noqa: F401  (registers the audit tables on Base.metadata)
-from service import audit
-from service.models import Base
+import service.store.audit_models  # noqa: F401  (registers the audit tables on Base.metadata)
+from service.cases import audit
+from service.store.models import Base
 from tests.api.helpers import CALL_DATA, parse_time
 from tests.audit.support import cli, sql, start_callback
 

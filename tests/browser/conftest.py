@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from service.config import ROOT
+from service.base.config import ROOT
 from service.demo import DEMO_PASSWORD
 
 CHROMIUM = os.environ.get("ADVOCACY_FLOW_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

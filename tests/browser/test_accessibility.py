@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from service.config import ROOT
+from service.base.config import ROOT
 from tests.browser.conftest import wait_for_diagram
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

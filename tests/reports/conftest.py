@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from service import definitions, instances, scheduler, slas
-from service.models import Deadline, HistoryEvent, ProcessDefinition, ProcessInstance, Sla, Task
-from service.permissions import Actor
+from service.access.permissions import Actor
+from service.cases import definitions, instances, slas
+from service.scheduler import enforcer as scheduler
+from service.store.models import Deadline, HistoryEvent, ProcessDefinition, ProcessInstance, Sla, Task
 
 ROLES = {"manager1": "manager", "advocate1": "advocate", "commissioner1": "commissioner"}
 _COMPILE = definitions.compile_deployment
@@ -37,7 +38,7 @@ def _compile_once(files, forms, *, strict_forms):
 
 @pytest.fixture(scope="session")
 def deployment():
-    from service.config import ROOT
+    from service.base.config import ROOT
 
     return definitions.read_directory([ROOT / "bpmn"], ROOT / "forms")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from service import commissioning_report, instances
-from service.permissions import Actor
+from service.access.permissions import Actor
+from service.cases import instances
+from service.cases.reports import commissioning as commissioning_report
 from tests.reports.conftest import t
 
 NOW = "2026-06-01T12:00:00+00:00"

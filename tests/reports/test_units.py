@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from service import reports
-from service.problems import Invalid
+from service.base.problems import Invalid
+from service.cases.reports import quarterly as reports
 from tests.reports.conftest import t
 
 

@@ -13,8 +13,8 @@ import json
 
 import pytest
 
-from service import definitions
-from service.config import ROOT
+from service.base.config import ROOT
+from service.cases import definitions
 from tests.scenarios.driver import Driver
 
 _COMPILE = definitions.compile_deployment

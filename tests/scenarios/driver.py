@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import instances, scheduler
-from service.definitions import model_of
-from service.models import Deadline, HistoryEvent, ProcessDefinition, ProcessInstance, Task
-from service.permissions import Actor
-from service.problems import Forbidden, Invalid, NotFound
+from service.access.permissions import Actor
+from service.base.problems import Forbidden, Invalid, NotFound
+from service.cases import instances
+from service.cases.definitions import model_of
+from service.scheduler import enforcer as scheduler
+from service.store.models import Deadline, HistoryEvent, ProcessDefinition, ProcessInstance, Task
 
 CLOCK_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 USERS = {

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from service.models import HistoryEvent
+from service.store.models import HistoryEvent
 
 PROCESS = "commissioning_cycle"
 WHO = "commissioner1"
@@ -271,7 +271,7 @@ def test_sla_terms_are_captured_for_the_service(driver):
 
 
 def test_sla_negotiation_creates_the_sla_casework_uses(driver):
-    from service import slas
+    from service.cases import slas
 
     to(driver, "mobilisation")
     sla = driver.db.read(slas.get_sla, "north-borough-2026")

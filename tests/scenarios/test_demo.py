@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, text
 
-from service.config import ROOT
+from service.base.config import ROOT
 from service.demo import DEMO_PASSWORD, DEMO_USERS
 
 

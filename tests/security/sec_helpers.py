@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from service.config import ROOT
+from service.base.config import ROOT
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 PASSWORD = "correct-horse-battery"  # tests/conftest.py

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from service import auth
+from service.access import auth
 
 CHECKS = [not_a_server_error, response_schema_conformance]
 FUZZ = settings(

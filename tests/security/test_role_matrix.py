@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from service import auth
-from service.models import User
-from service.permissions import route_key
+from service.access import auth
+from service.access.permissions import route_key
+from service.store.models import User
 from tests.security.sec_helpers import CALL_DATA, EXAMPLE_XML, PASSWORD, problem, start_ok
 
 USERS = ("admin1", "commissioner1", "manager1", "advocate1", "auditor1", None)  # None: no token

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from service import auth
-from service.models import ApiToken, User
+from service.access import auth
+from service.store.models import ApiToken, User
 from tests.security.sec_helpers import PASSWORD, problem
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask, render_template_string, session
 
-from service.security import (
+from service.http.security import (
     CSRF_FIELD,
     CSRF_HEADER,
     csrf_protect,
@@ -42,7 +42,7 @@ def ui():
         rotate_csrf_token()
         return "rotated"
 
-    from service.api.common import register_error_handlers
+    from service.http.context import register_error_handlers
 
     class _Api:  # register_error_handlers hands HTTP errors to the API object
         @staticmethod

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from service.config import ROOT
+from service.base.config import ROOT
 
 
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -49,8 +49,8 @@ def test_users_create_prints_a_working_token(tmp_path):
     result = _cli(tmp_path, "users", "create", "ann", "--role", "manager", "--password", "a-long-password")
     assert result.returncode == 0, result.stderr
     token = next(line.split(": ", 1)[1] for line in result.stdout.splitlines() if line.startswith("token: "))
-    from service.app import create_app
-    from service.config import Settings
+    from service.base.config import Settings
+    from service.http.app import create_app
 
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cli.sqlite3'}"), start_scheduler=False)
     response = app.test_client().get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"})

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from service import instances, scheduler
-from service.config import ROOT
-from service.models import Deadline, HistoryEvent, ProcessInstance
+from service.base.config import ROOT
+from service.cases import instances
+from service.scheduler import enforcer as scheduler
+from service.store.models import Deadline, HistoryEvent, ProcessInstance
 
 COUNT = 300
 ENFORCERS = 3

@@ -11,9 +11,10 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from service import instances, scheduler
-from service.models import Deadline, HistoryEvent, ProcessInstance, Task
-from service.permissions import Actor
+from service.access.permissions import Actor
+from service.cases import instances
+from service.scheduler import enforcer as scheduler
+from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 ZOO = (Path(__file__).parent / "timer_zoo.bpmn").read_text()

@@ -6,9 +6,10 @@ import time
 
 from sqlalchemy import select
 
-from service import instances, scheduler
-from service.models import Deadline, ProcessInstance
-from service.scheduler import DeadlineScheduler
+from service.cases import instances
+from service.scheduler import enforcer as scheduler
+from service.scheduler.enforcer import DeadlineScheduler
+from service.store.models import Deadline, ProcessInstance
 
 WAIT = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

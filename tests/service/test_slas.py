@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from service.config import ROOT
-from service.models import ProcessInstance
-from service.scheduler import DeadlineScheduler
+from service.base.config import ROOT
+from service.scheduler.enforcer import DeadlineScheduler
+from service.store.models import ProcessInstance
 
 FAST = {
     "key": "fast",

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from service import instances, scheduler
-from service.models import Deadline, ProcessInstance, Task
-from service.permissions import Actor
+from service.access.permissions import Actor
+from service.cases import instances
+from service.scheduler import enforcer as scheduler
+from service.store.models import Deadline, ProcessInstance, Task
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 ZOO = (Path(__file__).parent / "timer_zoo.bpmn").read_text()

@@ -8,9 +8,9 @@ import threading
 import pytest
 from sqlalchemy import create_engine, select, text, update
 
-from service import auth
-from service.models import ProcessInstance, User
-from service.problems import Unauthorized
+from service.access import auth
+from service.base.problems import Unauthorized
+from service.store.models import ProcessInstance, User
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL readers never wait
@@ -57,7 +57,7 @@ def test_threads_of_one_process_write_one_after_another_and_all_land(service):
     """Eight threads starting instances at once on one Database: none is lost, none fails."""
     deployed = service.deploy()
     assert deployed.status_code == 201, deployed.get_json()
-    from service import instances
+    from service.cases import instances
 
     manager = service.actor("manager1")
     errors: list[BaseException] = []
@@ -113,7 +113,7 @@ def test_requests_carry_on_after_the_database_drops_every_connection(deployed, d
         killer.dispose()
         assert killed and all(ok for (ok,) in killed)
 
-    from service import instances
+    from service.cases import instances
 
     drop_every_connection()
     first = s.db.run(  # a step, straight after the drop: its first statement finds the dead connection

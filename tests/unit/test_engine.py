@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.config import ROOT
-from service.definitions import read_directory
+from service.base.config import ROOT
+from service.cases.definitions import read_directory
 from workflows import engine as engine_module
 from workflows.deployment import compile_deployment
 from workflows.engine import NoWaitingEvent, Runner, TaskNotOpen

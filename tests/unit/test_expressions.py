@@ -15,8 +15,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
-from workflows import clock, expressions, sandbox_functions
-from workflows.expressions import (
+from workflows import clock
+from workflows.expressions import checker as expressions
+from workflows.expressions import guards as sandbox_functions
+from workflows.expressions.checker import (
     DEFAULT_FUNCTIONS,
     ExpressionError,
     ExpressionRejected,

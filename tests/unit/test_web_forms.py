@@ -7,7 +7,7 @@ import json
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from service.config import ROOT
+from service.base.config import ROOT
 from service.web import forms
 
 SCHEMA = {

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from service.models import HistoryEvent, ProcessInstance
+from service.store.models import HistoryEvent, ProcessInstance
 from tests.web.test_tasks import ELIGIBLE, REFERRAL, start_referral
 
 

@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import select
 
-from service import auth
-from service.models import ApiToken, User
+from service.access import auth
+from service.store.models import ApiToken, User
 
 
 def test_a_page_sends_a_stranger_to_the_login_page_and_back(web):

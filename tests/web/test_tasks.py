@@ -8,7 +8,7 @@ import markupsafe
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from service.models import HistoryEvent, ProcessInstance
+from service.store.models import HistoryEvent, ProcessInstance
 
 REFERRAL = {
     "person_ref": "ADV-2026-0042",
@@ -74,7 +74,7 @@ def test_the_inbox_lists_my_role_s_unclaimed_tasks_soonest_due_first(all_deploye
 def test_overdue_tasks_are_marked_and_filtered(all_deployed, web):
     from datetime import UTC, datetime, timedelta
 
-    from service.models import Task
+    from service.store.models import Task
 
     referral = start_referral(all_deployed)
     task_id = referral["active_tasks"][0]["id"]

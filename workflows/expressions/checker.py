@@ -39,8 +39,8 @@ from typing import Any, NamedTuple
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from workflows import sandbox_functions as sf
-from workflows.sandbox_functions import DEFAULT_FUNCTIONS, ExpressionError, LimitExceeded
+from workflows.expressions import guards as sf
+from workflows.expressions.guards import DEFAULT_FUNCTIONS, ExpressionError, LimitExceeded
 
 __all__ = [
     "DEFAULT_FUNCTIONS",

@@ -9,11 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.access.permissions import Actor, require_role
+from service.cases.reports.quarterly import _var
+from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 from workflows.calendar import service_timezone
-
-from .models import Deadline, HistoryEvent, ProcessInstance, Task
-from .permissions import Actor, require_role
-from .reports import _var
 
 
 def _add_months(day: date, months: int) -> date:

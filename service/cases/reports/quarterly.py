@@ -61,11 +61,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from service.access.permissions import Actor, require_role
+from service.base.problems import Invalid
+from service.store.models import Deadline, ProcessInstance, Sla, Task, UtcDateTime
 from workflows.calendar import is_working_day, service_timezone
-
-from .models import Deadline, ProcessInstance, Sla, Task, UtcDateTime
-from .permissions import Actor, require_role
-from .problems import Invalid
 
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 SOURCES = ("self", "family", "social_worker", "health", "care_provider", "other")

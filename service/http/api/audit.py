@@ -10,9 +10,9 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from .. import audit
-from ..schemas import History
-from .common import actor, db
+from service.cases import audit
+from service.http.context import actor, db
+from service.http.schemas import History
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="History, replay and audit")
 

@@ -7,12 +7,12 @@ import json
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from .. import definitions as use
-from ..permissions import require_role
-from ..problems import Invalid, Unsupported
-from ..schemas import Definition as DefinitionSchema
-from ..schemas import DefinitionList, DefinitionQuery, DeployResponse, Page
-from .common import actor, db
+from service.access.permissions import require_role
+from service.base.problems import Invalid, Unsupported
+from service.cases import definitions as use
+from service.http.context import actor, db
+from service.http.schemas import Definition as DefinitionSchema
+from service.http.schemas import DefinitionList, DefinitionQuery, DeployResponse, Page
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1", description="Process definitions")
 

@@ -6,9 +6,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
-from .. import auth
-from ..schemas import Health, TokenRequest, TokenResponse
-from .common import db
+from service.access import auth
+from service.http.context import db
+from service.http.schemas import Health, TokenRequest, TokenResponse
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Health and authentication")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from .. import audit, queries
-from .. import instances as use
-from ..schemas import CancelRequest, InstanceList, InstanceOut, InstanceQuery, StartRequest
-from .common import actor, db
+from service.cases import audit, queries
+from service.cases import instances as use
+from service.http.context import actor, db
+from service.http.schemas import CancelRequest, InstanceList, InstanceOut, InstanceQuery, StartRequest
 
 blp = Blueprint("instances", __name__, url_prefix="/api/v1", description="Process instances")
 

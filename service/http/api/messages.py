@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from .. import instances as use
-from .. import queries
-from ..permissions import require_role
-from ..schemas import DeadlineList, DeadlineQuery, MessageRequest, MessageResponse
-from .common import actor, db
+from service.access.permissions import require_role
+from service.cases import instances as use
+from service.cases import queries
+from service.http.context import actor, db
+from service.http.schemas import DeadlineList, DeadlineQuery, MessageRequest, MessageResponse
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1", description="Messages and deadlines")
 

@@ -6,8 +6,9 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from .. import commissioning_report, reports
-from .common import actor, db
+from service.cases.reports import commissioning as commissioning_report
+from service.cases.reports import quarterly as reports
+from service.http.context import actor, db
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Commissioner reports")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from .. import slas as use
-from ..permissions import require_role
-from ..schemas import SlaBody, SlaCreate, SlaList, SlaOut
-from .common import actor, db
+from service.access.permissions import require_role
+from service.cases import slas as use
+from service.http.context import actor, db
+from service.http.schemas import SlaBody, SlaCreate, SlaList, SlaOut
 
 blp = Blueprint("slas", __name__, url_prefix="/api/v1", description="Service level agreements")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from .. import instances as use
-from .. import queries
-from ..schemas import CompleteRequest, InstanceOut, TaskList, TaskOut, TaskQuery, TaskWithForm
-from .common import actor, db
+from service.cases import instances as use
+from service.cases import queries
+from service.http.context import actor, db
+from service.http.schemas import CompleteRequest, InstanceOut, TaskList, TaskOut, TaskQuery, TaskWithForm
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="User tasks")
 

@@ -9,10 +9,10 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from .. import auth
-from ..permissions import ROLES, require_role
-from ..schemas import Page, Strict
-from .common import actor, db
+from service.access import auth
+from service.access.permissions import ROLES, require_role
+from service.http.context import actor, db
+from service.http.schemas import Page, Strict
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Users and tokens")
 
