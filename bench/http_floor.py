@@ -32,7 +32,7 @@ def measure(workers: int, cases: int, seconds: float, workdir: Path) -> Floor:
     port = free_port()
     log = open(workdir / f"echo-{port}.log", "w")  # noqa: SIM115 - closed below
     gunicorn = ["--workers", str(workers), "--worker-class", "gthread", "--threads", "4"]
-    gunicorn += ["--timeout", "60", "--access-logfile", "-"]  # as service/cli.py serves
+    gunicorn += ["--timeout", "60", "--access-logfile", "-"]  # as service/cli/serve.py serves
     proc = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *gunicorn, "bench.echo_app:app"],
         cwd=ROOT,

@@ -8,12 +8,11 @@ import sys
 import click
 
 from service.base.config import Settings
+from service.cli.common import open_database
 
 
 def _db():
-    from service.cli import _database
-
-    return _database(Settings.from_env())
+    return open_database(Settings.from_env())
 
 
 @click.group()
