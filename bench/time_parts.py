@@ -34,7 +34,7 @@ def _timed(owner: Any, name: str, label: str, spent: Counter) -> None:
 
 def main() -> None:
     import service.cases.instances as instances
-    import service.http.security as security
+    import service.http.context as context
     import service.store.persist as persist
     import workflows.engine as engine
     from service.base.config import Settings
@@ -50,7 +50,7 @@ def main() -> None:
         (instances, "load_task", "task + instance load"),
         (instances, "get_definition", "definition load"),
         (instances, "form_errors", "form check"),
-        (security, "_authenticate", "token check"),
+        (context, "authenticate", "token check"),
     ):
         _timed(owner, name, label, spent)
     with database(kind, workdir()) as db:

@@ -9,7 +9,7 @@ from flask import Flask
 
 from service.base.config import Settings
 from service.http.api import audit, definitions, health, instances, messages, reports, slas, tasks, users
-from service.http.context import ProblemApi, register_error_handlers
+from service.http.errors import ProblemApi, register_error_handlers
 from service.http.security import init_security
 from service.store.db import make_engine, make_session_factory
 from service.store.uow import Database

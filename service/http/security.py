@@ -20,32 +20,23 @@
 
 from __future__ import annotations
 
-import base64
-import functools
-import hmac
 import logging
 import os
-import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
-from flask import Flask, g, request, session
+from flask import Flask, request
 
-from service.access import auth
-from service.access.permissions import PUBLIC, Actor, check_route, route_key, route_roles
-from service.base.problems import Forbidden, Invalid, NotFound, Unauthorized, Unsupported
+from service.access.permissions import PUBLIC, check_route, route_key, route_roles
+from service.base.problems import Invalid, NotFound, Unsupported
+from service.http.context import actor
+from service.http.csrf import CSRF_FIELD, SAFE_METHODS, generate_csrf_token
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 RAW_BODY_ROUTES = frozenset({("POST", "/process-definitions")})  # BPMN XML or multipart, checked by the view
-CSRF_SESSION_KEY = "_csrf_token"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "X-CSRF-Token"
-_TOKEN_BYTES = 32
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 HTML_CSP = (
@@ -88,11 +79,6 @@ def init_security(app: Flask, *, secure_cookies: bool | None = None) -> None:
 # -- the gate ------------------------------------------------------------------------------
 
 
-def current_actor() -> Actor | None:
-    """The caller the gate authenticated for this request, if any."""
-    return g.get("actor")
-
-
 def _gate() -> None:
     if "\x00" in request.path:
         raise NotFound("no such resource")
@@ -106,22 +92,11 @@ def _gate() -> None:
         _check_nul_in_query()  # the web pages: their forms' fields are checked by service.web.forms
         return None
     if roles is not PUBLIC:
-        who = _authenticate()
-        g.actor = who
-        check_route(who, request.method, rule.rule)
+        check_route(actor(), request.method, rule.rule)
     _check_nul_in_query()
     if request.method not in SAFE_METHODS and rule.rule.startswith("/api/"):
         _check_body(route_key(request.method, rule.rule))
     return None
-
-
-def _authenticate() -> Actor:
-    from service.http.context import db
-
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("send 'Authorization: Bearer <token>'")
-    return db().peek(auth.authenticate, token.strip())
 
 
 def _check_nul_in_query() -> None:
@@ -209,79 +184,3 @@ def _headers(response):
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
-
-
-# -- CSRF ----------------------------------------------------------------------------------
-
-
-def _secret() -> bytes:
-    stored = session.get(CSRF_SESSION_KEY)
-    if not isinstance(stored, str) or len(stored) != 2 * _TOKEN_BYTES:
-        stored = secrets.token_hex(_TOKEN_BYTES)
-        session[CSRF_SESSION_KEY] = stored
-    return bytes.fromhex(stored)
-
-
-def generate_csrf_token() -> str:
-    """A CSRF token for a form of this session; masked afresh each time (no BREACH-style leak)."""
-    secret = _secret()
-    mask = secrets.token_bytes(_TOKEN_BYTES)
-    masked = bytes(a ^ b for a, b in zip(mask, secret, strict=True))
-    return base64.urlsafe_b64encode(mask + masked).decode("ascii").rstrip("=")
-
-
-def rotate_csrf_token() -> None:
-    """A new CSRF secret, e.g. when a user logs in or out (old forms stop working)."""
-    session.pop(CSRF_SESSION_KEY, None)
-    _secret()
-
-
-def validate_csrf_token(token: str | None) -> bool:
-    """True when ``token`` was generated for this session."""
-    stored = session.get(CSRF_SESSION_KEY)
-    if not token or not isinstance(stored, str) or len(token) > 200:
-        return False
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        secret = bytes.fromhex(stored)
-    except ValueError:
-        return False
-    if len(raw) != 2 * _TOKEN_BYTES or len(secret) != _TOKEN_BYTES:
-        return False
-    if base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != token:
-        return False  # only the one canonical spelling of a token (base64's spare bits are ignored)
-    unmasked = bytes(a ^ b for a, b in zip(raw[:_TOKEN_BYTES], raw[_TOKEN_BYTES:], strict=True))
-    return hmac.compare_digest(unmasked, secret)
-
-
-def _same_origin() -> bool:
-    """An Origin (or, without one, a Referer) header, when sent, names this host."""
-    source = request.headers.get("Origin") or request.headers.get("Referer")
-    if source is None:
-        return True
-    here = urlsplit(request.host_url)
-    there = urlsplit(source)
-    return (there.scheme, there.netloc) == (here.scheme, here.netloc)
-
-
-def check_csrf() -> None:
-    """Refuse (403) an unsafe request without this session's CSRF token or from another origin."""
-    if request.method in SAFE_METHODS:
-        return
-    token = request.form.get(CSRF_FIELD) if request.form else None
-    token = token or request.headers.get(CSRF_HEADER)
-    if not _same_origin():
-        raise Forbidden("cross-origin form submissions are refused")
-    if not validate_csrf_token(token):
-        raise Forbidden("the CSRF token is missing or invalid; reload the form and try again")
-
-
-def csrf_protect(view: F) -> F:
-    """Decorate a session-cookie (UI) view that changes something: it needs the form's CSRF token."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        check_csrf()
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]

@@ -119,7 +119,7 @@ def _is_page() -> bool:
 
 
 def init_web(app: Flask) -> None:
-    from service.http.context import problem_response
+    from service.http.errors import problem_response
     from service.web import audit_pages, cases, dashboard, inbox, session
 
     for module in (session, inbox, cases, dashboard, audit_pages):

@@ -22,7 +22,7 @@ from service.access.permissions import Actor, require_role
 from service.base.problems import Invalid, Problem, Unauthorized
 from service.cases import audit, queries
 from service.cases import instances as use
-from service.http.context import problem_response
+from service.http.errors import problem_response
 from service.store.models import HistoryEvent
 from service.web import record, when
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names

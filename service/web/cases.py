@@ -11,7 +11,7 @@ from service.base.problems import Invalid, NotFound
 from service.cases import audit, queries
 from service.cases import instances as use
 from service.cases.definitions import get_definition, list_latest, model_of
-from service.http.security import csrf_protect
+from service.http.csrf import csrf_protect
 from service.web import forms, record
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required

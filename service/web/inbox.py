@@ -11,7 +11,7 @@ from service.access.permissions import Actor, can_see_content
 from service.base.problems import Conflict, Invalid
 from service.cases import instances as use
 from service.cases import queries
-from service.http.security import csrf_protect
+from service.http.csrf import csrf_protect
 from service.store.models import ProcessInstance
 from service.web import forms
 from service.web.listing import PAGE, page_count, page_number, process_names

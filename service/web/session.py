@@ -20,7 +20,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from service.access import auth
 from service.access.permissions import Actor
 from service.base.problems import Locked, Problem, Unauthorized
-from service.http.security import csrf_protect, rotate_csrf_token
+from service.http.csrf import csrf_protect, rotate_csrf_token
 from service.store.uow import Database
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -39,7 +39,9 @@ def _within(target: str, allowed: set[str]) -> bool:
 
 def test_the_walker_sees_the_whole_tree() -> None:
     found = modules()
-    assert {"workflows.engine", "service.cases.instances", "service.http.app", "service.web.cases"} <= set(found)
+    assert {"workflows.engine", "service.cases.instances", "service.http.app", "service.web.cases"} <= set(
+        found
+    )
     # imports inside functions count: the app factory imports its blueprints
     assert "service.http.api.tasks" in graph()["service.http.app"]
 
@@ -81,4 +83,6 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
 
 
 def test_workflows_never_imports_service() -> None:
-    assert not [m for m, t in graph().items() if m.startswith("workflows") and any(x.startswith("service") for x in t)]
+    assert not [
+        m for m, t in graph().items() if m.startswith("workflows") and any(x.startswith("service") for x in t)
+    ]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from flask import Flask, render_template_string, session
 
-from service.http.security import (
+from service.http.csrf import (
     CSRF_FIELD,
     CSRF_HEADER,
     csrf_protect,
     generate_csrf_token,
-    init_security,
     rotate_csrf_token,
     validate_csrf_token,
 )
+from service.http.security import init_security
 
 HTTPS = "https://localhost"
 
@@ -42,7 +42,7 @@ def ui():
         rotate_csrf_token()
         return "rotated"
 
-    from service.http.context import register_error_handlers
+    from service.http.errors import register_error_handlers
 
     class _Api:  # register_error_handlers hands HTTP errors to the API object
         @staticmethod
