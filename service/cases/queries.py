@@ -192,3 +192,21 @@ def list_deadlines(session: Session, actor: Actor, filters: dict[str, Any]) -> t
         query = query.where(Deadline.status == filters["status"])
     query = query.order_by(Deadline.due_at, Deadline.id)
     return _page(session, query, filters["limit"], filters["offset"])
+
+
+def business_keys(session: Session, instance_ids: set[str]) -> dict[str, str | None]:
+    """Instance id -> its business key (the case reference shown beside a task)."""
+    rows = session.execute(
+        select(ProcessInstance.id, ProcessInstance.business_key).where(ProcessInstance.id.in_(instance_ids))
+    )
+    return dict(rows.all())
+
+
+def last_case_event(session: Session, actor: Actor, instance_id: str) -> int | None:
+    """The seq of the instance's last event other than an auditor's read (where an auditor's page opens)."""
+    instance = visible_instance(session, actor, instance_id)
+    return session.scalar(
+        select(func.max(HistoryEvent.seq)).where(
+            HistoryEvent.instance_id == instance.id, HistoryEvent.type != "record_read"
+        )
+    )

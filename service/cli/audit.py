@@ -8,6 +8,8 @@ import sys
 import click
 
 from service.base.config import Settings
+from service.cases import export as exports
+from service.cases import retention, verification
 from service.cli.common import open_database
 
 
@@ -24,9 +26,8 @@ def audit() -> None:
 @click.option("--instance", "instance_id", default=None, help="One instance (default: every chain).")
 def verify(instance_id: str | None) -> None:
     """Check every hash chain from the rows; exit 1 naming the instance and seq of the first broken link."""
-    from service.cases import audit as use
 
-    instances, events, broken = _db().read(use.verify_chains, instance_id)
+    instances, events, broken = _db().read(verification.verify_chains, instance_id)
     if instance_id is not None and not instances and not broken:
         click.echo(f"no history for instance {instance_id}", err=True)
         sys.exit(1)
@@ -45,15 +46,14 @@ def verify(instance_id: str | None) -> None:
 def export(instance_id: str, fmt: str) -> None:
     """Print one instance's full history with its hashes (verify it offline: docs/AUDIT.md)."""
     from service.base.problems import Problem
-    from service.cases import audit as use
 
     try:
-        record = _db().read(use.export, instance_id)
+        record = _db().read(exports.export, instance_id)
     except Problem as err:
         click.echo(err.detail, err=True)
         sys.exit(1)
     if fmt == "csv":
-        click.echo(use.to_csv(record["items"]), nl=False)
+        click.echo(exports.to_csv(record["items"]), nl=False)
     else:
         click.echo(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=True))
 
@@ -68,9 +68,8 @@ def export(instance_id: str, fmt: str) -> None:
 )
 def cleanup(days: int | None) -> None:
     """Remove finished instances past their removal time; record what was removed in the retention log."""
-    from service.cases import audit as use
 
-    entry = _db().run(use.cleanup, None, days)
+    entry = _db().run(retention.cleanup, None, days)
     if entry is None:
         click.echo("nothing to remove")
         return

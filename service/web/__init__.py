@@ -11,97 +11,12 @@ the browser from elsewhere).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from service.access.permissions import Actor
 from service.base.problems import Problem
-from service.web.session import login_required, web_actor
-from workflows.calendar import service_timezone
-
-blp = Blueprint("web", __name__)
-
-# Where each role starts its day, and the pages it may open (label, endpoint).
-HOME = {
-    "manager": "web_inbox.inbox",
-    "advocate": "web_inbox.inbox",
-    "commissioner": "web_dashboard.dashboard",
-    "auditor": "web_audit.pick",
-    "admin": "web_cases.cases",
-}
-NAV = {
-    "manager": [
-        ("Inbox", "web_inbox.inbox"),
-        ("Cases", "web_cases.cases"),
-        ("Start", "web_cases.start_list"),
-        ("SLA dashboard", "web_dashboard.dashboard"),
-    ],
-    "advocate": [("Inbox", "web_inbox.inbox"), ("My cases", "web_cases.cases")],
-    "commissioner": [
-        ("Dashboard", "web_dashboard.dashboard"),
-        ("Inbox", "web_inbox.inbox"),
-        ("Cycles and escalations", "web_cases.cases"),
-        ("Start", "web_cases.start_list"),
-    ],
-    "auditor": [
-        ("Audit", "web_audit.pick"),
-        ("Cases", "web_cases.cases"),
-        ("Dashboard", "web_dashboard.dashboard"),
-    ],
-    "admin": [("Instances", "web_cases.cases")],
-}
-
-
-@blp.route("/")
-@login_required
-def home(who: Actor):
-    return redirect(url_for(HOME.get(who.role, "web_cases.cases")))
-
-
-def aware(moment: datetime | str | None) -> datetime | None:
-    """A stored moment (an aware datetime from the database, or ISO text from the history)."""
-    if isinstance(moment, str):
-        return datetime.fromisoformat(moment)
-    return moment
-
-
-def when(moment: datetime | str | None, with_time: bool = True) -> str:
-    """A moment for people: in the service's time zone, e.g. 'Thu 26 Nov 2026, 14:30'."""
-    value = aware(moment)
-    if value is None:
-        return "—"
-    local = value.astimezone(service_timezone())
-    return local.strftime("%a %-d %b %Y, %H:%M" if with_time else "%a %-d %b %Y")
-
-
-def due_state(due: datetime | str | None, now: datetime | None = None) -> str:
-    """'overdue', 'due-soon' (within a day) or ''."""
-    value = aware(due)
-    if value is None:
-        return ""
-    now = now or datetime.now(UTC)
-    if value < now:
-        return "overdue"
-    return "due-soon" if (value - now).total_seconds() < 86_400 else ""
-
-
-def humanise(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
-def shown(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, list):
-        return ", ".join(shown(v) for v in value) or "—"
-    if isinstance(value, dict):
-        return ", ".join(f"{humanise(str(k))}: {shown(v)}" for k, v in value.items()) or "—"
-    return str(value)
+from service.web.filters import due_state, humanise, shown, when
+from service.web.session import web_actor
 
 
 def _problem_page(err: Problem):
@@ -120,11 +35,10 @@ def _is_page() -> bool:
 
 def init_web(app: Flask) -> None:
     from service.http.errors import problem_response
-    from service.web import audit_pages, cases, dashboard, inbox, session
+    from service.web import audit_pages, cases, dashboard, home, inbox, session
 
-    for module in (session, inbox, cases, dashboard, audit_pages):
+    for module in (session, inbox, cases, dashboard, audit_pages, home):
         app.register_blueprint(module.blp)
-    app.register_blueprint(blp)
     unexpected = app.error_handler_spec[None][None][Exception]
 
     @app.errorhandler(Problem)
@@ -141,4 +55,4 @@ def init_web(app: Flask) -> None:
         return render_template("error.html", who=None, error=failed), 500
 
     app.jinja_env.filters.update(when=when, due_state=due_state, humanise=humanise, shown=shown)
-    app.jinja_env.globals.update(nav=NAV, web_actor=web_actor)
+    app.jinja_env.globals.update(nav=home.NAV, web_actor=web_actor)

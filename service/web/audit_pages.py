@@ -16,15 +16,16 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
-from sqlalchemy import func, select
 
 from service.access.permissions import Actor, require_role
 from service.base.problems import Invalid, Problem, Unauthorized
-from service.cases import audit, queries
+from service.cases import export as exports
 from service.cases import instances as use
+from service.cases import queries, verification
+from service.cases import record as case_record
 from service.http.errors import problem_response
-from service.store.models import HistoryEvent
-from service.web import record, when
+from service.web import record
+from service.web.filters import when
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required, web_actor
 
@@ -107,8 +108,8 @@ def _announce(step: dict[str, Any], last: int) -> str:
 
 
 def _verification(instance_id: str) -> dict[str, Any]:
-    """``audit.verify_chains`` for one instance: ok, or its first broken link (and the retention log's)."""
-    _, count, broken = database().read(audit.verify_chains, instance_id)
+    """``verification.verify_chains`` for one instance: ok, or its first broken link (and the retention log's)."""
+    _, count, broken = database().read(verification.verify_chains, instance_id)
     mine = [b for b in broken if b.where == instance_id]
     log = [b for b in broken if b.where == "retention_log"]
     return {
@@ -125,12 +126,8 @@ def _replay_page(who: Actor, instance_id: str, verification: dict[str, Any] | No
 
     def read(session):
         # Without ?seq the page opens at the last event of the case itself, not at an earlier audit read.
-        start = seq or session.scalar(
-            select(func.max(HistoryEvent.seq)).where(
-                HistoryEvent.instance_id == instance_id, HistoryEvent.type != "record_read"
-            )
-        )
-        view = audit.replay_view(session, who, instance_id, start, with_history=True)
+        start = seq or queries.last_case_event(session, who, instance_id)
+        view = case_record.replay_view(session, who, instance_id, start, with_history=True)
         instance, model = use.load_instance(session, instance_id)
         return view, instance, model.names, process_names(session)
 
@@ -166,7 +163,7 @@ def replay(who: Actor, instance_id: str):
 @blp.route("/audit/<instance_id>/verify")
 @login_required
 def verify(who: Actor, instance_id: str):
-    """Check the instance's hash chain from the rows (``audit.verify_chains``); JSON with ?format=json."""
+    """Check the instance's hash chain from the rows (``verification.verify_chains``); JSON with ?format=json."""
     _auditor(who)
     database().read(queries.visible_instance, who, instance_id)  # 404 for an unknown instance
     result = _verification(instance_id)
@@ -194,7 +191,7 @@ def at(instance_id: str):
         seq = _seq()
 
         def read(session):
-            view = audit.replay_view(session, who, instance_id, seq)
+            view = case_record.replay_view(session, who, instance_id, seq)
             _, model = use.load_instance(session, instance_id)
             return view, model.names
 
@@ -220,7 +217,7 @@ def at(instance_id: str):
 @blp.route("/audit/<instance_id>/export.<fmt>")
 @login_required
 def export(who: Actor, instance_id: str, fmt: str):
-    """The whole history as an attachment: JSON (``audit.export``) or CSV (``audit.to_csv``).
+    """The whole history as an attachment: JSON (``exports.export``) or CSV (``exports.to_csv``).
 
     Recorded as the API records ``GET …/history``: the download ends with the event of its own read.
     """
@@ -229,12 +226,12 @@ def export(who: Actor, instance_id: str, fmt: str):
         raise Invalid("the export is JSON or CSV", errors={"format": ["Choose json or csv"]})
 
     def read(session):
-        audit.history(session, who, instance_id)  # checks who may read, and records the read
-        return audit.export(session, instance_id)
+        case_record.history(session, who, instance_id)  # checks who may read, and records the read
+        return exports.export(session, instance_id)
 
     body = database().run(read)
     disposition = {"Content-Disposition": f'attachment; filename="history-{instance_id}.{fmt}"'}
     if fmt == "csv":
-        return Response(audit.to_csv(body["items"]), mimetype="text/csv", headers=disposition)
+        return Response(exports.to_csv(body["items"]), mimetype="text/csv", headers=disposition)
     text = json.dumps(body, indent=2, sort_keys=True)
     return Response(text, mimetype="application/json", headers=disposition)

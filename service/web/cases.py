@@ -8,8 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Invalid, NotFound
-from service.cases import audit, queries
 from service.cases import instances as use
+from service.cases import queries
+from service.cases import record as case_record
 from service.cases.definitions import get_definition, list_latest, model_of
 from service.http.csrf import csrf_protect
 from service.web import forms, record
@@ -50,11 +51,11 @@ def case(who: Actor, instance_id: str):
         page.update(element_names={}, labels={}, messages=[])
         if not can_see_content(who):
             return page
-        events = audit.history(session, who, instance_id)  # an auditor's look is recorded
+        events = case_record.history(session, who, instance_id)  # an auditor's look is recorded
         instance, model = use.load_instance(session, instance_id)
         view["variables"] = record.readable(view["variables"], record.value_titles(model.forms))
         page.update(
-            diagram=record.diagram(session, instance, events),
+            diagram=case_record.diagram_of(session, instance, events),
             events=[e for e in events if e["type"] != "record_read" or who.role == "auditor"],
             element_names=model.names,
             labels=record.field_labels(model.forms),

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Conflict, Invalid
 from service.cases import instances as use
 from service.cases import queries
 from service.http.csrf import csrf_protect
-from service.store.models import ProcessInstance
 from service.web import forms
 from service.web.listing import PAGE, page_count, page_number, process_names
 from service.web.session import database, login_required
@@ -52,12 +50,7 @@ def inbox(who: Actor):
 
     def read(session):
         items, total = queries.list_tasks(session, who, filters, now)
-        ids = {t.instance_id for t in items}
-        keys = dict(
-            session.execute(
-                select(ProcessInstance.id, ProcessInstance.business_key).where(ProcessInstance.id.in_(ids))
-            ).all()
-        )
+        keys = queries.business_keys(session, {t.instance_id for t in items})
         return [_row(t, keys.get(t.instance_id)) for t in items], total, process_names(session)
 
     items, total, names = database().read(read)

@@ -1,8 +1,8 @@
-"""What the case page and the auditor's page show of an instance's record.
+"""What the case page and the auditor's page show of an instance's record: the timeline, the recorded values
+as the forms showed them.
 
-The path through the diagram is folded from the history with the same code as
-the API's ``/diagram`` and ``/replay`` (``workflows.replay``), so the pages and
-the API can never disagree.
+The path through the diagram comes from the same use case as the API's ``/diagram``
+(``service.cases.record``), so the pages and the API can never disagree.
 """
 
 from __future__ import annotations
@@ -10,12 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from service.cases.definitions import bpmn_xml
-from service.store.models import ProcessDefinition, ProcessInstance
-from service.web import when
-from workflows.replay import DiagramGraph, path, replay
+from service.web.filters import when
 
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 EVENT_LABELS = {
@@ -33,18 +28,6 @@ EVENT_LABELS = {
     "instance_error": "Stopped by an error",
     "record_read": "Record read by an auditor",
 }
-
-
-def diagram(
-    session: Session, instance: ProcessInstance, events: list[dict[str, Any]], seq: int | None = None
-) -> dict[str, Any]:
-    """The instance's BPMN XML with the completed, active and taken elements just after event ``seq``."""
-    xml = bpmn_xml(session.get(ProcessDefinition, instance.definition_id))
-    graph = DiagramGraph.from_xml(xml)
-    seq = seq or (events[-1]["seq"] if events else 0)
-    upto = [e for e in events if e["seq"] <= seq]
-    state = replay(upto, seq, graph)
-    return {"seq": state.seq, "status": state.status, "xml": xml, **path(graph, state)}
 
 
 def timeline(events: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:

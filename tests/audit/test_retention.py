@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import DBAPIError
 
 import service.store.audit_models  # noqa: F401  (registers the audit tables on Base.metadata)
-from service.cases import audit
+from service.cases import retention
 from service.store.models import Base
 from tests.api.helpers import CALL_DATA, parse_time
 from tests.audit.support import cli, sql, start_callback
@@ -73,7 +73,7 @@ def test_cleanup_removes_only_what_is_due_and_logs_it_chained(deployed, database
     kept = {i: _counts(database_url, i) for i in (recent, running.id)}
     old_events = _counts(database_url, old)["history_events"]
 
-    entry = s.db.run(audit.cleanup, None, 30)
+    entry = s.db.run(retention.cleanup, None, 30)
     assert entry["seq"] == 1 and entry["prev_hash"] == "0" * 64
     data = entry["data"]
     assert data["count"] == 2 and data["instance_ids"] == [old, old_cancelled.id]
@@ -84,13 +84,13 @@ def test_cleanup_removes_only_what_is_due_and_logs_it_chained(deployed, database
     for gone in (old, old_cancelled.id):
         assert set(_counts(database_url, gone).values()) == {0}
     assert {i: _counts(database_url, i) for i in kept} == kept
-    assert s.db.run(audit.cleanup, None, 30) is None
+    assert s.db.run(retention.cleanup, None, 30) is None
     assert sql(database_url, "SELECT count(*) FROM retention_unlock")[0][0] == 0
 
-    second = s.db.run(audit.cleanup, datetime.now(UTC) + timedelta(days=30), 30)
+    second = s.db.run(retention.cleanup, datetime.now(UTC) + timedelta(days=30), 30)
     assert second["data"]["instance_ids"] == [recent]
     assert second["seq"] == 2 and second["prev_hash"] == entry["hash"]
-    log = s.db.read(audit.retention_log)
+    log = s.db.read(retention.retention_log)
     assert [e["hash"] for e in log] == [entry["hash"], second["hash"]]
     assert log[0]["data"] == json.loads(json.dumps(data))
 
@@ -104,7 +104,7 @@ def test_retention_log_is_append_only_and_verified(deployed, database_url):
     s = deployed
     done = _finished(s, "LOG")
     _ended(database_url, done, 50)
-    s.db.run(audit.cleanup, None, 30)
+    s.db.run(retention.cleanup, None, 30)
     for statement in ("UPDATE retention_log SET data = '{}'", "DELETE FROM retention_log"):
         with pytest.raises(DBAPIError, match="append-only"):
             sql(database_url, statement)

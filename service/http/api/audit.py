@@ -10,7 +10,8 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from service.cases import audit
+from service.cases import export, record
+from service.cases import retention as retentions
 from service.http.context import actor, db
 from service.http.schemas import History
 
@@ -83,10 +84,10 @@ class Retention(Schema):
 )
 def history(query, instance_id):
     """The hash-chained history in seq order; ``?format=csv`` for CSV (data as canonical JSON)."""
-    items = db().run(audit.history, actor(), instance_id)
+    items = db().run(record.history, actor(), instance_id)
     if query["format"] == "csv":
         return Response(
-            audit.to_csv(items),
+            export.to_csv(items),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="history-{instance_id}.csv"'},
         )
@@ -98,7 +99,7 @@ def history(query, instance_id):
 @blp.response(200, Replay)
 def replay(query, instance_id):
     """The instance as it stood just after event ``seq``, folded from its history (404: no such event)."""
-    return db().run(audit.replay_at, actor(), instance_id, query.get("seq"))
+    return db().run(record.replay_at, actor(), instance_id, query.get("seq"))
 
 
 @blp.route("/process-instances/<string:instance_id>/diagram")
@@ -106,11 +107,11 @@ def replay(query, instance_id):
 @blp.response(200, Diagram)
 def diagram(query, instance_id):
     """The BPMN XML with the completed and active elements and the flows taken, at ``seq``."""
-    return db().run(audit.diagram_at, actor(), instance_id, query.get("seq"))
+    return db().run(record.diagram_at, actor(), instance_id, query.get("seq"))
 
 
 @blp.route("/process-instances/<string:instance_id>/retention")
 @blp.response(200, Retention)
 def retention(instance_id):
     """When a finished instance will be removed (its end plus ADVOCACY_FLOW_RETENTION_DAYS)."""
-    return db().read(audit.retention, actor(), instance_id)
+    return db().read(retentions.retention, actor(), instance_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from service.cases import audit, queries
 from service.cases import instances as use
+from service.cases import queries, record
 from service.http.context import actor, db
 from service.http.schemas import CancelRequest, InstanceList, InstanceOut, InstanceQuery, StartRequest
 
@@ -51,7 +51,7 @@ def get_instance(instance_id):
     def read_and_record(session):  # an auditor's read of a case is itself recorded
         view = queries.instance_view(session, who, instance_id)
         instance, _ = use.load_instance(session, instance_id)
-        audit.record_read(session, who, instance, "instance")
+        record.record_read(session, who, instance, "instance")
         return view
 
     return db().run(read_and_record)
