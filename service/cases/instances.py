@@ -18,11 +18,12 @@ from sqlalchemy.orm.util import identity_key
 
 from service.access.permissions import Actor, check_can_work, may_know, require_role
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
+from service.base.quarter import Quarter
 from service.cases import slas
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
-from workflows.calendar import parse_datetime, service_timezone
+from workflows.calendar import parse_datetime
 from workflows.engine import EventDraft, NoWaitingEvent, Outcome, Runner, TaskNotOpen
 from workflows.model import ProcessModel
 
@@ -343,15 +344,6 @@ def fire_deadline(
     return _store(session, instance, model, outcome, now)
 
 
-def _quarter_start(moment: datetime) -> datetime:
-    """The start of the quarter ``moment`` falls in, in the service time zone, as UTC."""
-    local = moment.astimezone(service_timezone())
-    first = local.replace(
-        month=3 * ((local.month - 1) // 3) + 1, day=1, hour=0, minute=0, second=0, microsecond=0
-    )
-    return first.replace(tzinfo=None).replace(tzinfo=service_timezone()).astimezone(UTC)
-
-
 def _escalate(
     session: Session, instance: ProcessInstance, milestone: str, due_at: datetime | None, now: datetime
 ) -> None:
@@ -359,7 +351,8 @@ def _escalate(
     sla = slas.find(session, (instance.variables or {}).get("sla_key"))
     earlier = session.scalars(
         select(ProcessInstance.variables).where(
-            ProcessInstance.process_key == "sla_escalation", ProcessInstance.started_at >= _quarter_start(now)
+            ProcessInstance.process_key == "sla_escalation",
+            ProcessInstance.started_at >= Quarter.of(now).start,
         )
     )
     breaches = 1 + sum(1 for v in earlier if (v or {}).get("sla_key") == sla.key)

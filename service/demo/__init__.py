@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from service.access import auth
 from service.access.permissions import Actor
+from service.base.quarter import Quarter
 from service.cases import instances, slas
 from service.cases.definitions import latest_definition
 from service.scheduler import enforcer as scheduler
@@ -249,7 +250,7 @@ def _cycle(load: _Loader, now: datetime, name: str, authority: str, months_ago: 
         load.fire_due([iid], min(now, load.now + timedelta(days=93)))  # the quarter ends
         review_due = quarter == 3
         monitoring = {
-            "monitoring_quarter": f"{load.now.year}Q{(load.now.month - 1) // 3 + 1}",
+            "monitoring_quarter": str(Quarter.of(load.now)),
             "performance_rating": "good" if quarter != 2 else "requires_improvement",
             "sla_breaches_in_quarter": [0, 4, 1][quarter - 1],
             "monitoring_notes": "Returns on time." if quarter != 2 else "Winter pressures on allocation.",

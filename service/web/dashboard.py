@@ -11,20 +11,20 @@ section is shown only to the roles ``permissions.ROUTES`` lets call its report
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, render_template, request
 
 from service.access.permissions import ROUTES, Actor
-from service.base.problems import Forbidden, Invalid
+from service.base.problems import Forbidden
+from service.base.quarter import Quarter
 from service.cases import queries, slas
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
 from service.web import charts
 from service.web.charts import Series
 from service.web.session import database, login_required
-from workflows.calendar import service_timezone
 
 blp = Blueprint("web_dashboard", __name__)
 
@@ -45,27 +45,21 @@ LEVELS = {
 }
 
 
-def quarter_of(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
 def current_quarter(now: datetime | None = None) -> str:
-    return quarter_of((now or datetime.now(UTC)).astimezone(service_timezone()).date())
+    return str(Quarter.of(now or datetime.now(UTC)))
 
 
 def recent_quarters(current: str, count: int = 8) -> list[str]:
     """``current`` and the quarters before it, newest first."""
-    year, q = int(current[:4]), int(current[5])
-    out = []
+    quarter, out = Quarter.parse(current), []
     for _ in range(count):
-        out.append(f"{year}Q{q}")
-        year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+        out.append(str(quarter))
+        quarter = quarter.previous()
     return out
 
 
 def quarter_label(quarter: str) -> str:
-    first, last, _, _ = reports.quarter_bounds(quarter)
-    return f"{quarter[:4]} Q{quarter[5]} ({first:%-d %b} to {last:%-d %b %Y})"
+    return Quarter.parse(quarter).label()
 
 
 @blp.route("/dashboard")
@@ -81,7 +75,7 @@ def dashboard(who: Actor):
     choices = recent_quarters(current)
     try:
         label = quarter_label(quarter)
-    except Invalid:
+    except ValueError:
         page = render_template(
             "dashboard.html",
             who=who,

@@ -31,10 +31,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import uuid
 from bisect import bisect_right
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -63,10 +62,10 @@ from sqlalchemy.orm import Session, aliased
 
 from service.access.permissions import Actor, require_role
 from service.base.problems import Invalid
+from service.base.quarter import Quarter
 from service.store.models import Deadline, ProcessInstance, Sla, Task, UtcDateTime
 from workflows.calendar import is_working_day, service_timezone
 
-QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 SOURCES = ("self", "family", "social_worker", "health", "care_provider", "other")
 ADVOCACY_TYPES = ("care_act", "ipa_wales", "imca", "imha", "generic")
 URGENCIES = ("urgent", "standard")
@@ -91,18 +90,11 @@ STAGES = ("analyse", "plan", "deliver", "review")
 
 def quarter_bounds(quarter: str) -> tuple[date, date, str, str]:
     """``2026Q1`` -> first and last local day, and the UTC ISO text bounds [lo, hi) of received_at."""
-    match = QUARTER.fullmatch(quarter or "")
-    if match is None or not 1 <= int(match[1]) <= 9998:
-        raise Invalid("bad quarter", errors={"quarter": ["expected a quarter like 2026Q1"]})
-    year, q = int(match[1]), int(match[2])
-    first = date(year, 3 * q - 2, 1)
-    after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    zone = service_timezone()
-
-    def utc_text(day: date) -> str:
-        return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC).isoformat()
-
-    return first, after - timedelta(days=1), utc_text(first), utc_text(after)
+    try:
+        q = Quarter.parse(quarter)
+    except ValueError as err:
+        raise Invalid("bad quarter", errors={"quarter": [str(err)]}) from None
+    return q.first_day, q.last_day, q.start.isoformat(), q.end.isoformat()
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from service.base.quarter import QUARTER_TEXT
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
 from service.http.context import actor, db
@@ -20,7 +21,7 @@ class QuarterlyQuery(Schema):
     sla = fields.String(required=True, validate=validate.Length(min=1, max=64))
     quarter = fields.String(
         required=True,
-        validate=validate.Regexp(reports.QUARTER, error="expected a quarter like 2026Q1"),
+        validate=validate.Regexp(QUARTER_TEXT, error="expected a quarter like 2026Q1"),
         metadata={"description": "YYYYQn, e.g. 2026Q1 (1 January to 31 March, Europe/London)"},
     )
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
