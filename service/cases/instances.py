@@ -18,8 +18,7 @@ from sqlalchemy.orm.util import identity_key
 
 from service.access.permissions import Actor, check_can_work, may_know, require_role
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
-from service.base.quarter import Quarter
-from service.cases import slas
+from service.cases import escalation, slas
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
@@ -118,6 +117,14 @@ def load_instance(session: Session, instance_id: str) -> tuple[ProcessInstance, 
         raise NotFound(f"no process instance {instance_id}")
     instance, checksum = row
     return instance, _model(session, instance.definition_id, checksum)
+
+
+def visible_instance(session: Session, actor: Actor, instance_id: str) -> ProcessInstance:
+    """The instance, if ``actor`` may know of it (404 otherwise, as if it did not exist)."""
+    instance, _ = load_instance(session, instance_id)
+    if not may_know(session, actor, instance):
+        raise NotFound(f"no process instance {instance_id}")
+    return instance
 
 
 def _session_models(session: Session) -> dict[int, ProcessModel]:
@@ -316,6 +323,7 @@ def deliver_message(
 def cancel_instance(
     session: Session, actor: Actor, instance_id: str, reason: str, now: datetime | None = None
 ) -> ProcessInstance:
+    visible_instance(session, actor, instance_id)  # whoever calls: an unknown case is not found
     require_role(actor, "manager", "admin")
     now = now or utcnow()
     instance, model = load_instance(session, instance_id)
@@ -347,42 +355,18 @@ def fire_deadline(
 def _escalate(
     session: Session, instance: ProcessInstance, milestone: str, due_at: datetime | None, now: datetime
 ) -> None:
-    """A missed SLA milestone: record the breach and start an ``sla_escalation`` instance for it."""
-    sla = slas.find(session, (instance.variables or {}).get("sla_key"))
-    earlier = session.scalars(
-        select(ProcessInstance.variables).where(
-            ProcessInstance.process_key == "sla_escalation",
-            ProcessInstance.started_at >= Quarter.of(now).start,
-        )
-    )
-    breaches = 1 + sum(1 for v in earlier if (v or {}).get("sla_key") == sla.key)
-    breach = {
-        "sla_key": sla.key,
-        "milestone": milestone,
-        "due_at": due_at.isoformat() if due_at else None,
-        "breached_at": now.isoformat(),
-    }
-    persist.append_events(session, instance, [EventDraft("deadline_breached", data=breach)], now)
+    """A missed SLA milestone: the breach is recorded (``escalation``), then its ``sla_escalation`` starts."""
+    breach = escalation.record_breach(session, instance, milestone, due_at, now)
     try:
         get_definition(session, "sla_escalation")
     except NotFound:
         return
-    escalation = start_instance(
+    started = start_instance(
         session,
         None,
         "sla_escalation",
-        {
-            **breach,
-            "source_instance_id": instance.id,
-            "breaches_this_quarter": breaches,
-            "breach_threshold": sla.breach_threshold,
-        },
+        breach.escalation_variables(instance.id),
         business_key=f"escalation:{instance.id}:{milestone}",
         now=now,
     )
-    persist.append_events(
-        session,
-        instance,
-        [EventDraft("escalation_started", data={**breach, "escalation_instance_id": escalation.id})],
-        now,
-    )
+    escalation.record_started(session, instance, breach, started.id, now)

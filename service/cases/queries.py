@@ -18,7 +18,7 @@ from service.access.permissions import (
     task_filter,
 )
 from service.base.problems import Forbidden, NotFound
-from service.cases.instances import load_instance, load_task
+from service.cases.instances import load_task, visible_instance
 from service.store import persist
 from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 
@@ -26,13 +26,6 @@ from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 def _page(session: Session, query, limit: int, offset: int) -> tuple[list[Any], int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     return list(session.scalars(query.limit(limit).offset(offset))), total
-
-
-def visible_instance(session: Session, actor: Actor, instance_id: str) -> ProcessInstance:
-    instance, _ = load_instance(session, instance_id)
-    if not may_know(session, actor, instance):
-        raise NotFound(f"no process instance {instance_id}")
-    return instance
 
 
 def instance_view(session: Session, actor: Actor, instance_id: str) -> dict[str, Any]:

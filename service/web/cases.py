@@ -118,7 +118,6 @@ def cancel(who: Actor, instance_id: str):
         return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
     def run(session):
-        queries.visible_instance(session, who, instance_id)
         use.cancel_instance(session, who, instance_id, reason)
 
     database().run(run)

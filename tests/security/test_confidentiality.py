@@ -175,3 +175,19 @@ def test_admin_runs_the_system_without_casework_content(world):
     assert users["total"] == 7
     assert all(set(u) == {"username", "role", "active", "created_at", "locked_until"} for u in users["items"])
     assert "argon2" not in s.get("/users", "admin1").get_data(as_text=True)
+
+
+def test_cancel_checks_who_may_know_the_case_whoever_calls_it(world):
+    """The use case itself refuses a case its caller may not know of (no view can skip the check)."""
+    from service.base.problems import NotFound
+    from service.cases import instances
+
+    s, _, _, cycle, _ = world
+    before = s.get(f"/process-instances/{cycle['id']}", "commissioner1").get_json()
+
+    def cancel(session):
+        instances.cancel_instance(session, s.actor("manager1"), cycle["id"], "not mine to cancel")
+
+    with pytest.raises(NotFound, match=cycle["id"]):
+        s.db.run(cancel)  # a manager may cancel, but may not know of a commissioning cycle
+    assert s.get(f"/process-instances/{cycle['id']}", "commissioner1").get_json() == before

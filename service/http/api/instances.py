@@ -64,7 +64,6 @@ def cancel(body, instance_id):
     who = actor()
 
     def run(session):
-        queries.visible_instance(session, who, instance_id)
         use.cancel_instance(session, who, instance_id, body["reason"])
         return queries.instance_view(session, who, instance_id)
 
