@@ -22,6 +22,7 @@ from service.base.quarter import Quarter
 from service.cases import queries, slas
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
+from service.cases.reports import vocabulary
 from service.web import charts
 from service.web.charts import Series
 from service.web.session import database, login_required
@@ -37,7 +38,7 @@ RESPONSE_SERIES = [
     Series("missed", "Missed", "bar-missed", pattern="dots"),
     Series("pending", "Pending", "bar-pending"),
 ]
-STAGE_SERIES = [Series(s, s.capitalize(), f"bar-stage-{s}") for s in reports.STAGES]
+STAGE_SERIES = [Series(s, s.capitalize(), f"bar-stage-{s}") for s in vocabulary.STAGES]
 LEVELS = {
     "contract_review": "Contract review (commissioner)",
     "commissioner_review": "Level 2: commissioner",
@@ -118,9 +119,9 @@ def dashboard(who: Actor):
         slas=[_sla_view(sla, report) for sla, report in data.get("slas", [])],
         escalations=data["escalations"],
         escalation_chart=_open_escalation_chart(data["escalations"]["items"]),
-        stages=reports.STAGES,
-        milestones=reports.MILESTONES,
-        outcomes=reports.ESCALATION_OUTCOMES,
+        stages=vocabulary.STAGES,
+        milestones=vocabulary.MILESTONES,
+        outcomes=vocabulary.ESCALATION_OUTCOMES,
         now=now,
         fig=charts.number,
     )
@@ -183,7 +184,7 @@ def _open_escalation_chart(items: list[dict[str, Any]]) -> charts.Chart | None:
 
 
 def _cycle_charts(cycles: dict[str, Any]) -> dict[str, charts.Chart]:
-    by_stage = dict.fromkeys(reports.STAGES, 0)
+    by_stage = dict.fromkeys(vocabulary.STAGES, 0)
     for item in cycles["items"]:
         if item["stage"] in by_stage:
             by_stage[item["stage"]] += 1

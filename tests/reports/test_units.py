@@ -8,6 +8,7 @@ import pytest
 
 from service.base.problems import Invalid
 from service.cases.reports import quarterly as reports
+from service.cases.reports import statistics
 from tests.reports.conftest import t
 
 
@@ -38,15 +39,19 @@ def test_quarter_bounds_in_london():
     ],
 )
 def test_working_hours(start, end, hours):
-    assert reports.working_hours([(t(start).timestamp(), t(end).timestamp())]) == [pytest.approx(hours)]
+    assert statistics.working_hours([(t(start).timestamp(), t(end).timestamp())]) == [pytest.approx(hours)]
 
 
 def test_percentiles_match_percentile_cont_and_round_half_up():
     values = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 19, 20, 24, 30, 40, 47.5, 60, 80]
-    assert reports.percentile_cont(values, "0.5") == 14
-    assert reports.percentile_cont(values, "0.9") == 51.25
-    assert reports._one_decimal(reports.percentile_cont(values, "0.9")) == 51.3
-    assert reports.percentile_cont([], "0.5") is None
-    assert reports.percentile_cont([7], "0.9") == 7
-    assert reports.percent(1, 16) == 6.3 and reports.percent(11, 16) == 68.8 and reports.percent(1, 3) == 33.3
-    assert reports.percent(2, 3) == 66.7 and reports.percent(0, 0) is None
+    assert statistics.percentile_cont(values, "0.5") == 14
+    assert statistics.percentile_cont(values, "0.9") == 51.25
+    assert statistics._one_decimal(statistics.percentile_cont(values, "0.9")) == 51.3
+    assert statistics.percentile_cont([], "0.5") is None
+    assert statistics.percentile_cont([7], "0.9") == 7
+    assert (
+        statistics.percent(1, 16) == 6.3
+        and statistics.percent(11, 16) == 68.8
+        and statistics.percent(1, 3) == 33.3
+    )
+    assert statistics.percent(2, 3) == 66.7 and statistics.percent(0, 0) is None

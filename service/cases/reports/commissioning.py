@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.access.permissions import Actor, require_role
-from service.cases.reports.quarterly import _var
+from service.cases.reports.cohort import _var
 from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 from workflows.calendar import service_timezone
 

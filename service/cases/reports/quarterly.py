@@ -28,62 +28,43 @@ median or percentile over fewer than 5 cases becomes ``None``.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import uuid
-from bisect import bisect_right
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     TIMESTAMP,
-    Boolean,
     Column,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     and_,
     case,
     cast,
-    column,
     distinct,
     func,
-    insert,
     or_,
     select,
-    true,
 )
 from sqlalchemy.orm import Session, aliased
 
 from service.access.permissions import Actor, require_role
+from service.base.csvtext import csv_text
 from service.base.problems import Invalid
 from service.base.quarter import Quarter
-from service.store.models import Deadline, ProcessInstance, Sla, Task, UtcDateTime
-from workflows.calendar import is_working_day, service_timezone
-
-SOURCES = ("self", "family", "social_worker", "health", "care_provider", "other")
-ADVOCACY_TYPES = ("care_act", "ipa_wales", "imca", "imha", "generic")
-URGENCIES = ("urgent", "standard")
-MILESTONES = ("allocation", "first_contact")
-MEASURES = ("informed", "involved", "negotiated", "personal_achieved", "empowered")
-ANSWERS = ("yes", "partly", "no")
-ESCALATION_OUTCOMES = (
-    "resolved",
-    "remedy_accepted",
-    "improvement_plan",
-    "contract_continued",
-    "decommissioned",
-    "cancelled",
-    "in_progress",
+from service.cases.reports.cohort import _count, _temporary, _text, cohort
+from service.cases.reports.statistics import _one_decimal, _seconds, percent, percentile_cont, working_hours
+from service.cases.reports.suppression import suppress
+from service.cases.reports.vocabulary import (
+    ADVOCACY_TYPES,
+    ANSWERS,
+    ESCALATION_OUTCOMES,
+    MEASURES,
+    MILESTONES,
+    SOURCES,
+    URGENCIES,
 )
-THRESHOLD = 5  # counts below this are suppressed for commissioners
-STAGES = ("analyse", "plan", "deliver", "review")
-
+from service.store.models import Deadline, ProcessInstance, Sla, Task, UtcDateTime
 
 # -- the quarter -------------------------------------------------------------------------------
 
@@ -95,130 +76,6 @@ def quarter_bounds(quarter: str) -> tuple[date, date, str, str]:
     except ValueError as err:
         raise Invalid("bad quarter", errors={"quarter": [str(err)]}) from None
     return q.first_day, q.last_day, q.start.isoformat(), q.end.isoformat()
-
-
-# -- helpers -----------------------------------------------------------------------------------
-
-
-def _var(name: str):
-    return ProcessInstance.variables[name]
-
-
-def _text(session: Session, expr):
-    """Byte order for ISO text on PostgreSQL whatever the database's collation."""
-    return expr.collate("C") if session.bind.dialect.name == "postgresql" else expr
-
-
-def _count(condition) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-# The variables a return reads, each read once per referral into the cohort table.
-FIELDS = {
-    **dict.fromkeys(("received_at", "sla_key", "referral_source", "advocacy_type", "urgency"), Text),
-    **{f"outcome_{m}": Text for m in MEASURES},
-    **dict.fromkeys(("first_contact_at", "outcome_story"), Text),
-    **dict.fromkeys(("eligible", "voice_heard", "story_shareable"), Boolean),
-}
-
-
-def cohort(session: Session, sla: Sla, lo: str, hi: str) -> Table:
-    """A temporary table of the referrals of ``sla`` received in [lo, hi): id, status, end_state, FIELDS.
-
-    The JSON is parsed once per referral (``json_to_record`` on PostgreSQL, whose ``->>`` on
-    ``json`` would parse the whole document again for every field); every figure is then an
-    aggregate over plain columns.  Dropped by ``quarterly`` (and at commit on PostgreSQL).
-    """
-    postgres = session.bind.dialect.name == "postgresql"
-    if postgres:
-        record = (
-            func.json_to_record(ProcessInstance.variables)
-            .table_valued(*(column(name, kind) for name, kind in FIELDS.items()))
-            .render_derived(name="v", with_types=True)
-        )
-        values = [record.c[name] for name in FIELDS]
-        source = select(ProcessInstance.id, ProcessInstance.status, ProcessInstance.end_state, *values)
-        source = source.select_from(ProcessInstance).join(record, true())
-    else:
-        values = [
-            _var(name).as_boolean() if kind is Boolean else _var(name).as_string()
-            for name, kind in FIELDS.items()
-        ]
-        source = select(ProcessInstance.id, ProcessInstance.status, ProcessInstance.end_state, *values)
-    received, sla_key = _text(session, values[0]), values[1]
-    of_sla = or_(sla_key == sla.key, sla_key.is_(None)) if sla.is_default else sla_key == sla.key
-    source = source.where(
-        ProcessInstance.process_key == "referral_casework", received >= lo, received < hi, of_sla
-    )
-    columns = [Column("id", String(36)), Column("status", String(16)), Column("end_state", String(128))]
-    return _temporary(session, source, *columns, *(Column(name, kind) for name, kind in FIELDS.items()))
-
-
-def percent(part: int, whole: int) -> float | None:
-    if not whole:
-        return None
-    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def percentile_cont(values: list[float], fraction: str) -> Fraction | None:
-    """PostgreSQL's percentile_cont (linear between the closest ranks), in exact arithmetic."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * Fraction(fraction)
-    low = int(position)
-    below, above = Fraction(ordered[low]), Fraction(ordered[min(low + 1, len(ordered) - 1)])
-    return below + (above - below) * (position - low)
-
-
-def _one_decimal(value: Fraction | None) -> float | None:
-    """Half up to one decimal: 51.25 -> 51.3."""
-    if value is None:
-        return None
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def working_hours(pairs: list[tuple[float, float]]) -> list[float]:
-    """Hours from each start to its end (POSIX seconds), counting only working days (local calendar).
-
-    Each moment becomes "working seconds since the first day": a table of the local days'
-    real midnights (so clock changes count right) makes that one binary search.
-    """
-    if not pairs:
-        return []
-    zone = service_timezone()
-    low, high = min(min(p) for p in pairs), max(max(p) for p in pairs)
-    day = datetime.fromtimestamp(low, zone).date()
-    last = datetime.fromtimestamp(high, zone).date()
-    starts, before, working, total = [], [], [], 0.0
-    while day <= last + timedelta(days=1):
-        starts.append(datetime.combine(day, time(), tzinfo=zone).timestamp())
-        if len(starts) > 1 and working[-1]:
-            total += starts[-1] - starts[-2]
-        before.append(total)
-        working.append(is_working_day(day))
-        day += timedelta(days=1)
-
-    def clock(moment: float) -> float:
-        i = bisect_right(starts, moment) - 1
-        return before[i] + (moment - starts[i] if working[i] else 0.0)
-
-    return [(clock(b) - clock(a)) / 3600 for a, b in pairs]
-
-
-def _seconds(value: Any) -> float | None:
-    """A moment (POSIX seconds, datetime or ISO text; no offset: the service time zone) as POSIX seconds."""
-    if isinstance(value, int | float | Decimal):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=service_timezone())).timestamp()
 
 
 # -- the quarterly return ----------------------------------------------------------------------
@@ -252,20 +109,6 @@ def _referral_figures(session: Session, c: Table) -> dict[str, Any]:
         for name, value in zip(figures, values, strict=True):
             out[name] += int(value or 0)
     return out
-
-
-def _temporary(session: Session, query, *columns: Column) -> Table:
-    """``query`` stored once in a temporary table (dropped by ``quarterly``; at commit on PostgreSQL)."""
-    table = Table(
-        f"report_{uuid.uuid4().hex[:12]}",
-        MetaData(),
-        *columns,
-        prefixes=["TEMPORARY"],
-        postgresql_on_commit="DROP",
-    )
-    table.create(session.connection())
-    session.execute(insert(table).from_select([c.name for c in columns], query))
-    return table
 
 
 def _milestone_cases(session: Session, c: Table) -> Table:
@@ -437,43 +280,9 @@ def quarterly(
     return report
 
 
-def _small(n: Any) -> Any:
-    return "<5" if isinstance(n, int) and not isinstance(n, bool) and 0 < n < THRESHOLD else n
-
-
-def suppress(report: dict[str, Any], timed: dict[str, int]) -> dict[str, Any]:
-    """A commissioner's view: counts 1-4 as "<5"; rates over fewer than 5 cases as None.
-
-    ``timed``: per milestone, the number of cases its median and 90th percentile are over.
-    """
-    out = json.loads(json.dumps(report))
-    ref = out["referrals"]
-    ref["total"] = _small(ref["total"])
-    for group in ("by_source", "by_advocacy_type", "by_urgency"):
-        ref[group] = {k: _small(v) for k, v in ref[group].items()}
-    out["eligibility"] = {k: _small(v) for k, v in out["eligibility"].items()}
-    for milestone, figures in out["response_times"].items():
-        if timed.get(milestone, 0) < THRESHOLD:
-            figures["median_working_hours"] = figures["p90_working_hours"] = None
-        for key in ("met", "missed", "pending"):
-            figures[key] = _small(figures[key])
-    esc = out["escalations"]
-    for key in ("started", "level_2", "contract_review"):
-        esc[key] = _small(esc[key])
-    esc["by_outcome"] = {k: _small(v) for k, v in esc["by_outcome"].items()}
-    closed = report["cases"]["closed"]
-    out["cases"] = {k: _small(v) for k, v in out["cases"].items()}
-    if closed < THRESHOLD:
-        out["outcomes"] = {m: dict.fromkeys(ANSWERS) for m in out["outcomes"]}
-        out["voice_heard_rate"] = None
-    return out
-
-
 def to_csv(report: dict[str, Any]) -> str:
     """One ``figure,value`` row per figure, the figure a dotted path (``referrals.by_source.self``)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["figure", "value"])
+    rows: list[tuple[str, Any]] = []
 
     def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
@@ -483,9 +292,7 @@ def to_csv(report: dict[str, Any]) -> str:
             for index, inner in enumerate(value):
                 walk(f"{prefix}.{index}", inner)
         else:
-            writer.writerow(
-                [prefix, "" if value is None else str(value).lower() if isinstance(value, bool) else value]
-            )
+            rows.append((prefix, str(value).lower() if isinstance(value, bool) else value))
 
     walk("", report)
-    return buffer.getvalue()
+    return csv_text(["figure", "value"], rows, lineterminator="\n")
