@@ -9,6 +9,10 @@ deadline due on the way at its due moment, as the scheduler would have.  Referra
 days ago whose targets have passed are left for the scheduler, which escalates them when it runs.
 
 Running it again changes nothing: if the demo users exist, it says so and stops.
+
+``people`` (users, SLAs), ``loader`` (the use cases on the demo's own clock), ``commissioning``,
+``casework``, ``recruitment``: one story each. Imports the use cases (``service.cases``), ``service.access``,
+``service.scheduler`` and, to look, ``service.store``; nothing imports it but the CLI and the tests.
 """
 
 from __future__ import annotations

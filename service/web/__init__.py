@@ -1,12 +1,16 @@
 """The web interface: pages for managers, advocates, commissioners and auditors.
 
-Served by the same Flask application as the API, calling the same use cases
-(``service.instances``, ``service.queries``, ``service.audit``,
-``service.reports``) with the same ``Actor``, so a page can never show or do
-more than the API would let that user.  Templates are in ``templates/``, the
-style sheet and scripts in ``static/``; bpmn-js is copied into
-``static/vendor/`` by ``make vendor`` from the npm registry (never fetched by
-the browser from elsewhere).
+Served by the same Flask application as the API, calling the same use cases (``service.cases``) with the
+same ``Actor``, so a page can never show or do more than the API would let that user.  One blueprint a
+module: ``session`` (login), ``home`` (each role's start page and navigation), ``inbox``, ``cases``,
+``dashboard``, ``audit_pages``; ``forms`` renders JSON Schema forms, ``charts`` draws SVG, ``record`` and
+``listing`` prepare what pages show, ``filters`` are the templates' filters.  Templates are in
+``templates/``, the style sheet and scripts in ``static/``; bpmn-js is copied into ``static/vendor/`` by
+``make vendor`` from the npm registry (never fetched by the browser from elsewhere).
+
+Imports ``service.base``, ``service.access``, ``service.cases``, ``service.http`` (CSRF, problem details) and
+``workflows.calendar`` (the service's time zone); never ``service.store`` (``session`` holds the request's
+unit of work).
 """
 
 from __future__ import annotations
