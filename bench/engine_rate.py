@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from workflows.deployment import compile_deployment, specs_for
 from workflows.engine import Runner
-from workflows.expressions.checker import make_script_engine
+from workflows.expressions import make_script_engine
 from workflows.parser import SERIALIZER
 
 from .common import BENCH, CALL_BACK_DATA, ROOT

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from workflows.expressions.checker import check_expression, check_script
+from workflows.expressions import check_expression, check_script
 from workflows.model import TASK_ROLES, Problem, TimerModel, UserTaskModel
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

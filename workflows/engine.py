@@ -35,7 +35,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from workflows import clock
 from workflows.deployment import specs_for
-from workflows.expressions.checker import make_script_engine
+from workflows.expressions import make_script_engine
 from workflows.model import ProcessModel
 from workflows.state import Snapshot, all_tasks, bpmn_id, due_at, dump, load, messages_of, snapshot, timer_of
 

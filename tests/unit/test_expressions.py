@@ -16,9 +16,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
 from workflows import clock
-from workflows.expressions import checker as expressions
-from workflows.expressions import guards as sandbox_functions
-from workflows.expressions.checker import (
+from workflows.expressions import (
     DEFAULT_FUNCTIONS,
     ExpressionError,
     ExpressionRejected,
@@ -28,6 +26,8 @@ from workflows.expressions.checker import (
     check_script,
     make_script_engine,
 )
+from workflows.expressions import checker as expressions
+from workflows.expressions import guards as sandbox_functions
 
 DATA: dict[str, Any] = {"x": "abc", "n": 10, "big": 10**9, "items": [1, 2, 3], "d": {"a": 1}}
 

@@ -1,9 +1,10 @@
-"""The restricted expression language of gateway conditions, timers, DMN entries and scripts.
+"""The check of the restricted language: parse, whitelist, rewrite into guarded calls, compile (cached).
 
 SpiffWorkflow's default environment runs plain ``eval``/``exec``; a deployed
 diagram must instead never be a way to run arbitrary code or to exhaust the
 machine.  Every source string goes through one pipeline, the same at deploy
-(``check_expression``/``check_script``) and at run time (``RestrictedEnvironment``):
+(``check_expression``/``check_script``) and at run time (``environment``, which
+runs the code this module compiles):
 
 1. parse it (``eval`` mode for expressions, ``exec`` mode for script tasks);
 2. check every AST node against a whitelist: no imports, functions, classes,
@@ -15,15 +16,11 @@ machine.  Every source string goes through one pipeline, the same at deploy
    expressions, no method that changes a value (``.append``, ``.update``...);
    constant arithmetic that breaks a size limit (``10**10**10``) is refused here;
 3. rewrite what could exhaust the machine into guarded helpers
-   (``workflows.sandbox_functions``): ``+ - * ** << % | & ^``, attribute
+   (``workflows.expressions.guards``): ``+ - * ** << % | & ^``, attribute
    access, ``for`` loops and comprehensions, comparisons of computed values,
    ``in``, f-strings; tuple displays build lists (the language has JSON values
    only, and hashing a deeply nested tuple crashes CPython);
 4. compile, cached per source string.
-
-The code runs with empty ``__builtins__``; its globals are the whitelisted
-functions, the task data (which wins over a function of the same name) and the
-guarded helpers, each evaluation with its own step budget.
 """
 
 from __future__ import annotations
@@ -31,28 +28,24 @@ from __future__ import annotations
 import ast
 import copy
 import functools
-from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from collections.abc import Callable
 from types import CodeType
 from typing import Any, NamedTuple
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from workflows.expressions.functions import DEFAULT_FUNCTIONS, safe_range
+from workflows.expressions.guards import (
+    MUTATING_METHODS,
+    SAFE_ATTRIBUTES,
+    guarded_add,
+    guarded_lshift,
+    guarded_mul,
+    guarded_pow,
+    words,
+)
+from workflows.expressions.limits import LimitExceeded, metered
 
-from workflows.expressions import guards as sf
-from workflows.expressions.guards import DEFAULT_FUNCTIONS, ExpressionError, LimitExceeded
+__all__ = ["ExpressionRejected", "check_expression", "check_script", "compiled_code"]
 
-__all__ = [
-    "DEFAULT_FUNCTIONS",
-    "ExpressionError",
-    "ExpressionRejected",
-    "LimitExceeded",
-    "RestrictedEnvironment",
-    "RestrictedScriptEngine",
-    "check_expression",
-    "check_script",
-    "make_script_engine",
-]
 
 MAX_SOURCE_CHARS = 100_000
 _CACHED_SOURCE_CHARS = 10_000
@@ -62,7 +55,7 @@ def _nodes(names: str) -> frozenset[type]:
     return frozenset(getattr(ast, name) for name in names.split())
 
 
-FORBIDDEN_NAMES = sf.words(
+FORBIDDEN_NAMES = words(
     "eval exec compile open getattr setattr delattr hasattr globals locals vars type object super dir "
     "help input breakpoint memoryview importlib builtins exit quit classmethod staticmethod bytes bytearray"
 )
@@ -107,14 +100,13 @@ _GUARDED_OPERATORS: dict[type, str] = {
     ast.BitXor: "_sf_xor",
 }
 _FOLDABLE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: sf.guarded_add,
-    ast.Mult: sf.guarded_mul,
-    ast.Pow: sf.guarded_pow,
-    ast.LShift: sf.guarded_lshift,
+    ast.Add: guarded_add,
+    ast.Mult: guarded_mul,
+    ast.Pow: guarded_pow,
+    ast.LShift: guarded_lshift,
 }
 _UNKNOWN: Any = object()
 _FAILED: Any = object()
-_RESERVED = frozenset({*sf.HELPERS, "__builtins__"})
 
 
 class ExpressionRejected(ValueError):
@@ -162,7 +154,7 @@ def _static_value(node: ast.AST, memo: dict[int, Any]) -> Any:
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
             arguments = [_static_value(argument, memo) for argument in node.args]
             if not node.keywords and all(isinstance(argument, int) for argument in arguments):
-                value = sf.safe_range(*arguments)
+                value = safe_range(*arguments)
     except LimitExceeded:
         memo[key] = _FAILED
         raise
@@ -210,9 +202,9 @@ def _node_problems(node: ast.AST, mode: str) -> list[str]:
             problems.append(
                 f"'.{node.attr}' is not allowed (format strings can reach attributes; use an f-string)"
             )
-        elif node.attr not in sf.SAFE_ATTRIBUTES:
+        elif node.attr not in SAFE_ATTRIBUTES:
             problems.append(f"attribute '.{node.attr}' is not allowed")
-        elif mode == "eval" and node.attr in sf.MUTATING_METHODS:
+        elif mode == "eval" and node.attr in MUTATING_METHODS:
             problems.append(f"'.{node.attr}' changes a value and is only allowed in script tasks")
         if not isinstance(node.ctx, ast.Load):
             problems.append("assigning to or deleting attributes is not allowed")
@@ -242,7 +234,7 @@ def _check_tree(tree: ast.AST, mode: str) -> list[str]:
     problems: list[str] = []
     memo: dict[int, Any] = {}
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
-    with sf.metered():
+    with metered():
         while stack:
             node, line = stack.pop()
             line = getattr(node, "lineno", line)
@@ -268,7 +260,7 @@ def _call(helper: str, arguments: list[ast.expr], like: ast.AST) -> ast.Call:
 
 
 class _Guard(ast.NodeTransformer):
-    """Rewrites checked code so that everything costly goes through ``sandbox_functions``."""
+    """Rewrites checked code so that everything costly goes through ``guards``."""
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
@@ -382,102 +374,9 @@ def check_script(source: str) -> list[str]:
     return list(_compiled(source, "exec").problems)
 
 
-def _code(source: Any, mode: str) -> CodeType:
+def compiled_code(source: Any, mode: str) -> CodeType:
+    """The checked, rewritten and compiled code of ``source``; ``ExpressionRejected`` if it breaks the rules."""
     compiled = _compiled(source, mode)
     if compiled.code is None:
         raise ExpressionRejected(compiled.problems)
     return compiled.code
-
-
-# -- running -------------------------------------------------------------------------------
-
-
-class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
-    """A SpiffWorkflow script environment that runs only the restricted language."""
-
-    def __init__(
-        self,
-        functions: Mapping[str, Callable[..., Any]] | None = None,
-        context_functions: Mapping[str, Callable[..., Any]] | None = None,
-    ) -> None:
-        for name in [*(functions or {}), *(context_functions or {})]:
-            if not name.isidentifier() or name.startswith("_"):
-                raise ValueError(f"function name {name!r} must be an identifier not starting with '_'")
-        super().__init__({**DEFAULT_FUNCTIONS, **(functions or {})})
-        self.context_functions: dict[str, Callable[..., Any]] = dict(context_functions or {})
-
-    def _base(self, context: Mapping[str, Any], external_context: Mapping[str, Any] | None) -> dict[str, Any]:
-        base = dict(self.globals)
-        base.update({name: functools.partial(f, context) for name, f in self.context_functions.items()})
-        base.update(external_context or {})
-        return base
-
-    @staticmethod
-    def _namespace(base: dict[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
-        namespace = {**base, **data, **sf.HELPERS}
-        namespace["__builtins__"] = {}
-        return namespace
-
-    def evaluate(
-        self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
-    ) -> Any:
-        """The value of an expression; a date or date-time result is returned as its ISO string
-        (timers need one, and DMN outputs become task data, which holds JSON values)."""
-        code = _code(expression, "eval")
-        namespace = self._namespace(self._base(context, external_context), context)
-        with sf.metered():
-            result = eval(code, namespace)  # checked and rewritten code, empty builtins
-        sf.check_value(result, "the result")
-        return result.isoformat() if isinstance(result, (datetime, date)) else result
-
-    def execute(
-        self, script: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
-    ) -> bool:
-        """Run a script task; on success its new and changed variables are written back to ``context``.
-
-        The script works on a copy of the data, so a failing script changes nothing.  Values
-        written back must be JSON values (dates become ISO strings, tuples lists).
-        """
-        code = _code(script, "exec")
-        base = self._base(context, external_context)
-        work = copy.deepcopy(context)
-        namespace = self._namespace(base, work)
-        with sf.metered():
-            exec(code, namespace)  # checked and rewritten code, empty builtins
-        updates: dict[str, Any] = {}
-        for name, value in namespace.items():
-            if name in _RESERVED:
-                continue
-            if name in context:
-                old = context[name]
-                if type(old) is type(value) and old == value:
-                    continue
-            elif name in base and base[name] is value:
-                continue
-            updates[name] = sf.to_json_value(value, name)
-        removed = [name for name in context if name not in namespace]
-        context.update(updates)
-        for name in removed:
-            del context[name]
-        return True
-
-
-class RestrictedScriptEngine(PythonScriptEngine):
-    """``PythonScriptEngine`` on a ``RestrictedEnvironment``; ``validate`` checks the restrictions too."""
-
-    def validate(self, expression: str) -> None:
-        """Raise ``SyntaxError`` if ``expression`` does not parse (the DMN engine relies on
-        it), ``ExpressionRejected`` if it parses but breaks the rules."""
-        text = expression.strip() if isinstance(expression, str) else expression
-        ast.parse(text, mode="eval")
-        problems = check_expression(text)
-        if problems:
-            raise ExpressionRejected(problems)
-
-
-def make_script_engine(
-    functions: Mapping[str, Callable[..., Any]] | None = None,
-    context_functions: Mapping[str, Callable[..., Any]] | None = None,
-) -> RestrictedScriptEngine:
-    """A script engine for ``BpmnWorkflow`` that runs the restricted language."""
-    return RestrictedScriptEngine(environment=RestrictedEnvironment(functions, context_functions))

@@ -1,134 +1,41 @@
-"""Run-time half of the restricted expression language.
+"""The guarded helpers the rewritten code calls, and the attributes it may reach.
 
-``workflows.expressions`` checks a diagram's expression against an AST
-whitelist and rewrites the few constructs that could exhaust the machine into
-calls of the guarded helpers below (``HELPERS``, all named ``_sf_*`` so user
-code, which may not name anything starting with ``_``, cannot reach or replace
-them).  ``DEFAULT_FUNCTIONS`` are the callables an expression may use.
-
-Limits, per evaluation (one gateway condition, one script task):
-
-- ``MAX_ITEMS``: no string, list, tuple or ``range`` longer than this is built
-  by ``+``, ``*``, ``str.join``, ``str.replace``, ``list.extend``, ``str()``,
-  f-strings or ``range()``.
-- ``MAX_INT_BITS``: ``**``, ``*`` and ``<<`` refuse integers larger than this.
-- ``MAX_STEPS``: a budget shared by the whole evaluation; every loop or
-  comprehension iteration costs one step, every element a whitelisted function
-  consumes (``sorted``, ``sum``, ``list``...) costs one, building or scanning a
-  sequence costs one step per ``COPY_UNIT`` elements, and comparing computed
-  containers (``a == b``, ``x in l``, ``sorted``) one per ``DEEP_UNIT`` elements
-  at every nesting level.
-
-- ``MAX_ITEMS`` / ``MAX_VALUE_TEXT`` / ``MAX_DEPTH``: the result of an
-  evaluation and every variable a script writes back, counted as JSON would
-  write it out.
-
-Exceeding a limit raises ``LimitExceeded`` with a message naming the limit.
-No signals or timers are involved, so this works in worker threads.
+``checker`` rewrites the few constructs of a diagram's code that could exhaust
+the machine (``+ - * ** << % | & ^``, attribute access, loops and
+comprehensions, comparisons of computed values, ``in``, f-strings) into calls
+of the helpers below (``HELPERS``, all named ``_sf_*`` so user code, which may
+not name anything starting with ``_``, cannot reach or replace them).  Each
+refuses a result beyond the limits of ``limits`` and charges the evaluation's
+step budget for the work it does.  Attributes are reachable only from the
+short tables of methods of strings, lists, dicts and dates below.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
-from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from workflows import calendar as working_calendar
-from workflows import clock
-
-MAX_ITEMS = 100_000
-MAX_INT_BITS = 4_096
-MAX_STEPS = 1_000_000
-COPY_UNIT = 32
-DEEP_UNIT = 4
-MAX_ROUND_DIGITS = 300
-MAX_VALUE_TEXT = 10 * MAX_ITEMS
-MAX_DEPTH = 100
+from workflows.expressions.limits import (
+    CONTAINERS,
+    COPY_UNIT,
+    DEEP_UNIT,
+    MAX_ITEMS,
+    SCALARS,
+    ExpressionError,
+    budget,
+    check_bits,
+    check_size,
+)
 
 
 def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
-
-
-class ExpressionError(Exception):
-    """An expression failed at run time for a reason of the sandbox's own."""
-
-
-class LimitExceeded(ExpressionError):
-    """An expression tried to use more time or memory than the sandbox allows."""
-
-
-class Budget:
-    """The step budget of one evaluation."""
-
-    __slots__ = ("remaining",)
-
-    def __init__(self, steps: int = MAX_STEPS) -> None:
-        self.remaining = steps
-
-    def charge(self, steps: int) -> None:
-        self.remaining -= steps
-        if self.remaining < 0:
-            raise LimitExceeded(
-                f"the expression needs more than {MAX_STEPS} steps "
-                "(loop iterations and elements processed); it is not allowed to run that long"
-            )
-
-    def charge_copy(self, length: int) -> None:
-        self.charge(1 + length // COPY_UNIT)
-
-    def iterate(self, iterable: Iterable[Any]) -> Iterator[Any]:
-        for item in iterable:
-            self.remaining -= 1
-            if self.remaining < 0:
-                self.charge(0)
-            yield item
-
-    def consume(self, iterable: Any) -> Any:
-        """``iterable`` itself if its size is known (and charged), else a metered iterator."""
-        if isinstance(iterable, (str, list, tuple, dict, set, frozenset, range)):
-            self.charge(1 + len(iterable))
-            return iterable
-        return self.iterate(iterable)
-
-
-_budget: ContextVar[Budget | None] = ContextVar("advocacy_flow_sandbox_budget", default=None)
-
-
-def budget() -> Budget:
-    """The budget of the running evaluation (a fresh one outside ``metered()``)."""
-    current = _budget.get()
-    return current if current is not None else Budget()
-
-
-@contextlib.contextmanager
-def metered(steps: int = MAX_STEPS) -> Iterator[Budget]:
-    """Give the block (one evaluation) its own step budget."""
-    fresh = Budget(steps)
-    token = _budget.set(fresh)
-    try:
-        yield fresh
-    finally:
-        _budget.reset(token)
-
-
-def check_size(length: int, what: str) -> None:
-    if length > MAX_ITEMS:
-        raise LimitExceeded(f"{what} would have {length} items; the limit is {MAX_ITEMS}")
-
-
-def _check_bits(bits: float, what: str) -> None:
-    if bits > MAX_INT_BITS:
-        raise LimitExceeded(
-            f"{what} would be a number of about {int(bits)} bits; the limit is {MAX_INT_BITS} bits"
-        )
 
 
 def _is_int(value: Any) -> bool:
@@ -156,19 +63,19 @@ def guarded_mul(left: Any, right: Any) -> Any:
         check_size(length, "the result of '*'")
         budget().charge_copy(length)
     elif _is_int(left) and _is_int(right):
-        _check_bits(left.bit_length() + right.bit_length(), "the result of '*'")
+        check_bits(left.bit_length() + right.bit_length(), "the result of '*'")
     return left * right
 
 
 def guarded_pow(base: Any, exponent: Any) -> Any:
     if _is_int(base) and _is_int(exponent) and exponent > 0 and abs(base) > 1:
-        _check_bits(math.log2(abs(base)) * exponent, "the result of '**'")
+        check_bits(math.log2(abs(base)) * exponent, "the result of '**'")
     return base**exponent
 
 
 def guarded_lshift(value: Any, shift: Any) -> Any:
     if _is_int(value) and _is_int(shift) and shift > 0 and value:
-        _check_bits(value.bit_length() + shift, "the result of '<<'")
+        check_bits(value.bit_length() + shift, "the result of '<<'")
     return value << shift
 
 
@@ -195,9 +102,7 @@ def guarded_iter(iterable: Any) -> Iterator[Any]:
     return budget().iterate(iterable)
 
 
-_SCALARS = frozenset({int, float, bool, type(None)})
-_FLAT = _SCALARS | {str}
-_CONTAINERS = (list, tuple, dict, set, frozenset)
+_FLAT = SCALARS | {str}
 _is_str = str.__instancecheck__
 
 
@@ -208,13 +113,13 @@ def charge_deep(value: Any, factor: int = 1) -> Any:
     compare, so the walk counts every element it would touch (strings by length).
     """
     kind = type(value)
-    if kind in _SCALARS:
+    if kind in SCALARS:
         return value
     meter = budget()
     if kind is str:
         meter.charge(1 + factor * len(value) // COPY_UNIT)
         return value
-    if not isinstance(value, _CONTAINERS):
+    if not isinstance(value, CONTAINERS):
         return value
     units = 0
     stack = [value]
@@ -232,7 +137,7 @@ def charge_deep(value: Any, factor: int = 1) -> Any:
             if kinds <= _FLAT:
                 flat[id(item)] = size
             else:
-                stack.extend(entry for entry in items if isinstance(entry, _CONTAINERS))
+                stack.extend(entry for entry in items if isinstance(entry, CONTAINERS))
         if factor * units // DEEP_UNIT > meter.remaining:
             break
     meter.charge(factor * units // DEEP_UNIT)
@@ -278,6 +183,14 @@ def _text_size(value: Any) -> int:
         if total > MAX_ITEMS:
             check_size(total, "the text of a value")
     return total
+
+
+def safe_str(value: Any = "") -> str:
+    """``str(value)`` with its text bounded: the ``!s`` of f-strings and the whitelisted ``str()``."""
+    if isinstance(value, str):
+        return value
+    _text_size(value)
+    return str(value)
 
 
 _FORMAT_NUMBER = re.compile(r"\d+")
@@ -418,180 +331,3 @@ HELPERS: Mapping[str, Callable[..., Any]] = MappingProxyType(
     | {"_sf_or": _set_operator(operator.or_), "_sf_and": _set_operator(operator.and_)}
     | {"_sf_xor": _set_operator(operator.xor)}
 )
-
-
-# -- whitelisted functions -------------------------------------------------------
-
-
-def safe_str(value: Any = "") -> str:
-    if isinstance(value, str):
-        return value
-    _text_size(value)
-    return str(value)
-
-
-def safe_list(iterable: Iterable[Any] = ()) -> list[Any]:
-    items = list(budget().consume(iterable))
-    check_size(len(items), "the list")
-    return items
-
-
-def safe_dict(*args: Any, **kwargs: Any) -> dict[Any, Any]:
-    if args:
-        args = (budget().consume(args[0]), *args[1:])
-    return dict(*args, **kwargs)
-
-
-def safe_range(*args: int) -> range:
-    result = range(*args)
-    try:
-        length = len(result)
-    except OverflowError:
-        length = MAX_ITEMS + 1 if result else 0
-    check_size(length, "range()")
-    return result
-
-
-def _compared(iterable: Iterable[Any], sort: bool = False) -> list[Any]:
-    items = list(budget().consume(iterable))
-    return charge_deep(items, factor=max(1, len(items).bit_length()) if sort else 1)
-
-
-def safe_sorted(
-    iterable: Iterable[Any], *, key: Callable[[Any], Any] | None = None, reverse: bool = False
-) -> list[Any]:
-    items = _compared(iterable, sort=True)
-    items.sort(key=key, reverse=reverse)
-    return items
-
-
-def safe_min(*args: Any, **kwargs: Any) -> Any:
-    return min(_compared(args[0] if len(args) == 1 else args), **kwargs)
-
-
-def safe_max(*args: Any, **kwargs: Any) -> Any:
-    return max(_compared(args[0] if len(args) == 1 else args), **kwargs)
-
-
-def safe_zip(*iterables: Iterable[Any]) -> Iterator[list[Any]]:
-    """``zip`` yielding lists: the language has no tuples (deeply nested tuples crash ``hash``)."""
-    return (list(items) for items in zip(*iterables, strict=False))
-
-
-def safe_enumerate(iterable: Iterable[Any], start: int = 0) -> Iterator[list[Any]]:
-    return ([index, item] for index, item in enumerate(iterable, start))
-
-
-def safe_sum(iterable: Iterable[Any], start: int | float = 0) -> Any:
-    if not isinstance(start, (int, float)):
-        raise ExpressionError("sum() adds numbers only")
-    return sum(budget().consume(iterable), start)
-
-
-def safe_any(iterable: Iterable[Any]) -> bool:
-    return any(budget().consume(iterable))
-
-
-def safe_all(iterable: Iterable[Any]) -> bool:
-    return all(budget().consume(iterable))
-
-
-def safe_round(number: Any, ndigits: int | None = None) -> Any:
-    if ndigits is not None and _is_int(ndigits) and abs(ndigits) > MAX_ROUND_DIGITS:
-        raise LimitExceeded(f"round() to {ndigits} digits; the limit is {MAX_ROUND_DIGITS}")
-    return round(number, ndigits)
-
-
-# The date functions are charged too: a working day costs about as much as a few loop steps.
-DATE_CALL_STEPS = 20
-WORKING_DAY_STEPS = 4
-
-
-def now() -> str:
-    """The engine clock's current moment, as an ISO 8601 string in UTC."""
-    budget().charge(DATE_CALL_STEPS)
-    return clock.now().isoformat()
-
-
-def today() -> str:
-    """Today's date in the service time zone, as an ISO 8601 date."""
-    budget().charge(DATE_CALL_STEPS)
-    return clock.now().astimezone(working_calendar.service_timezone()).date().isoformat()
-
-
-def parse_datetime(value: datetime | str) -> datetime:
-    """An ISO 8601 string (naive: service time zone) as an aware UTC datetime."""
-    budget().charge(DATE_CALL_STEPS)
-    return working_calendar.parse_datetime(value)
-
-
-def add_duration(start: datetime | str, iso_duration: str, calendar: str = "clock") -> str:
-    """``start`` plus an ISO 8601 duration, as an ISO string in UTC (see ``calendar.add_duration``)."""
-    steps = DATE_CALL_STEPS
-    if calendar == "working_days" and isinstance(iso_duration, str):
-        days = sum(int(number) for number in _FORMAT_NUMBER.findall(iso_duration.partition("T")[0]))
-        steps += 5 * WORKING_DAY_STEPS * min(days, working_calendar.MAX_WORKING_DAYS)
-    budget().charge(steps)
-    return working_calendar.add_duration(start, iso_duration, calendar).isoformat()
-
-
-def working_days_after(start: datetime | str, n: int) -> str:
-    """``n`` working days (England and Wales) after ``start``, as an ISO string in UTC."""
-    if isinstance(n, int) and n > 0:
-        budget().charge(DATE_CALL_STEPS + WORKING_DAY_STEPS * min(n, working_calendar.MAX_WORKING_DAYS))
-    return working_calendar.working_days_after(start, n).isoformat()
-
-
-DEFAULT_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
-    {"len": len, "abs": abs, "int": int, "float": float, "bool": bool, "enumerate": safe_enumerate}
-    | {"min": safe_min, "max": safe_max, "round": safe_round, "sum": safe_sum, "sorted": safe_sorted}
-    | {"any": safe_any, "all": safe_all, "str": safe_str, "list": safe_list, "dict": safe_dict}
-    | {"range": safe_range, "now": now, "today": today, "parse_datetime": parse_datetime}
-    | {"add_duration": add_duration, "working_days_after": working_days_after, "zip": safe_zip}
-)
-
-
-def check_value(value: Any, what: str) -> None:
-    """Refuse a value too large or deep to keep, counting shared parts each time they appear
-    (a list holding one big list 100,000 times is small in memory but not as JSON)."""
-    if type(value) in _SCALARS or (type(value) is str and len(value) <= MAX_VALUE_TEXT):
-        return
-    items, text = 0, 0
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            text += len(item)
-        elif isinstance(item, _CONTAINERS):
-            if depth >= MAX_DEPTH:
-                raise ExpressionError(f"{what} is nested more than {MAX_DEPTH} levels deep")
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            items += len(children)
-            stack.extend((child, depth + 1) for child in children)
-        if items > MAX_ITEMS or text > MAX_VALUE_TEXT:
-            raise LimitExceeded(
-                f"{what} is too large to keep (more than {MAX_ITEMS} items or {MAX_VALUE_TEXT} characters)"
-            )
-
-
-def to_json_value(value: Any, name: str) -> Any:
-    """``value`` as task data (JSON): dates become ISO strings, tuples lists; anything else is refused."""
-    check_value(value, f"variable '{name}'")
-    return _to_json(value, name)
-
-
-def _to_json(value: Any, name: str) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_to_json(item, name) for item in value]
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            raise ExpressionError(f"variable '{name}' is a dict with keys that are not strings")
-        return {key: _to_json(item, name) for key, item in value.items()}
-    raise ExpressionError(
-        f"variable '{name}' holds a {type(value).__name__}, which is not a JSON value "
-        "(use a string, number, boolean, None, list or dict)"
-    )
