@@ -24,11 +24,11 @@ from service.access import auth
 from service.access.permissions import Actor
 from service.base.config import ROOT, Settings
 from service.cases import slas
-from service.cases.definitions import read_directory
 from service.http.app import create_app
 from service.store import migrate
 from service.store.db import make_engine, make_session_factory
 from service.store.uow import Database
+from workflows.sources import read_directory
 
 PG_URL = os.environ.get("ADVOCACY_FLOW_TEST_POSTGRES_URL")
 PG_REQUIRED = os.environ.get("ADVOCACY_FLOW_REQUIRE_POSTGRES") == "1"

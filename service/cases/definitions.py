@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -15,6 +13,7 @@ from service.base.problems import Invalid, NotFound
 from service.store.models import ProcessDefinition
 from workflows.deployment import compile_deployment
 from workflows.model import DeploymentInvalid, ProcessModel
+from workflows.sources import read_directory as read_directory  # re-exported: deploy reads its files here
 
 
 @dataclass
@@ -149,20 +148,3 @@ def bpmn_xml(definition: ProcessDefinition) -> str:
         if f'id="{model.key}"' in text and name.lower().endswith(".bpmn"):
             return text
     return next(iter(model.sources.values()))
-
-
-def read_directory(
-    paths: list[Path], forms_dir: Path | None
-) -> tuple[list[tuple[str, bytes]], dict[str, dict]]:
-    """Files and forms for ``advocacy-flow deploy``: *.bpmn and *.dmn under each path, forms/<process>/<id>.json."""
-    files: list[tuple[str, bytes]] = []
-    for path in paths:
-        candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for candidate in candidates:
-            if candidate.suffix.lower() in (".bpmn", ".dmn") and candidate.is_file():
-                files.append((candidate.name, candidate.read_bytes()))
-    forms: dict[str, dict] = {}
-    if forms_dir is not None and forms_dir.is_dir():
-        for form in sorted(forms_dir.glob("*/*.json")):
-            forms.setdefault(form.parent.name, {})[form.stem] = json.loads(form.read_text("utf-8"))
-    return files, forms

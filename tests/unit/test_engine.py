@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from service.base.config import ROOT
-from service.cases.definitions import read_directory
 from workflows import engine as engine_module
 from workflows.deployment import compile_deployment
 from workflows.engine import NoWaitingEvent, Runner, TaskNotOpen
 from workflows.history import chain, verify
 from workflows.model import DeploymentInvalid
+from workflows.sources import read_directory
 
+ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
