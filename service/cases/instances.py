@@ -18,7 +18,7 @@ from sqlalchemy.orm.util import identity_key
 
 from service.access.permissions import Actor, check_can_work, may_know, require_role
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
-from service.cases import escalation, slas
+from service.cases import escalation, slas, task_rules
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
@@ -255,6 +255,9 @@ def complete_task(
     errors = form_errors(model.form(task.activity_id), data)
     if errors:
         raise Invalid("the form data is not valid", errors=errors)
+    errors = task_rules.errors_for(session, instance, task.activity_id, data)
+    if errors:
+        raise Invalid("the decision is not open here", errors=errors)
     if instance.status == "error":
         raise Conflict("the instance is in error; see its last history event")
     try:

@@ -23,6 +23,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from lxml import etree
 
+from service.cases import slas
 from tests.scenarios.driver import Driver, FormInvalid
 
 PROCESS = "sla_escalation"
@@ -67,7 +68,7 @@ def ended(driver: Driver, iid: str, end_state: str) -> None:
 def to_level_2(driver: Driver) -> str:
     iid = start(driver)
     driver.advance_clock(T0 + timedelta(days=1, minutes=1))
-    assert open_ids(driver, iid) == ["commissioner_review"]
+    assert open_ids(driver, iid) == ["commissioner_review", "manager_review"]
     return iid
 
 
@@ -108,72 +109,213 @@ def test_response_deadline_counts_working_days(driver: Driver, breached_at: str,
     assert [d["due_at"] for d in driver.deadlines(iid)] == [due_at]
 
 
-def test_missed_response_goes_to_the_commissioner(driver: Driver) -> None:
+def test_missed_response_opens_level_2_and_the_manager_task_stays_open(driver: Driver) -> None:
     iid = start(driver)
     driver.advance_clock(T0 + timedelta(hours=23))
     assert open_ids(driver, iid) == ["manager_review"]
+    manager_task = driver.task(iid, "manager_review")["id"]
     driver.advance_clock(T0 + timedelta(days=1, minutes=1))
-    assert open_ids(driver, iid) == ["commissioner_review"]
+    assert open_ids(driver, iid) == ["commissioner_review", "manager_review"]
+    assert driver.task(iid, "manager_review")["id"] == manager_task, "non-interrupting: the same task"
     assert driver.task(iid, "commissioner_review")["role"] == "commissioner"
     assert driver.deadlines(iid) == [] and driver.instance(iid)["status"] == "running"
     history = driver.history_types(iid)
+    assert "task_cancelled" not in history
     assert history.index("timer_fired") < history.index("task_ready", 2)
     assert "deadline_breached" not in history, "the escalation's own deadline is not an SLA milestone"
 
 
-# -- level 2 and contract review -------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("decision", "end_state"), [("accept", "remedy_accepted"), ("improvement_plan", "improvement_plan")]
-)
-def test_commissioner_decides(driver: Driver, decision: str, end_state: str) -> None:
+def test_a_late_explanation_reaches_the_commissioner_who_may_then_accept_it(driver: Driver) -> None:
     iid = to_level_2(driver)
-    driver.complete(iid, "commissioner_review", {"commissioner_decision": decision}, COMMISSIONER)
-    ended(driver, iid, end_state)
+    driver.complete(iid, "manager_review", REMEDY, MANAGER)
+    assert open_ids(driver, iid) == ["commissioner_review"]
+    driver.complete(iid, "commissioner_review", {"commissioner_decision": "accept"}, COMMISSIONER)
+    ended(driver, iid, "remedy_accepted")
 
 
-@pytest.mark.parametrize(
-    ("outcome", "end_state"),
-    [
-        ("continue", "contract_continued"),
-        ("improvement_plan", "improvement_plan"),
-        ("decommission", "decommissioned"),
-    ],
-)
-def test_commissioner_opens_a_contract_review(driver: Driver, outcome: str, end_state: str) -> None:
+def test_the_commissioner_cannot_accept_a_plan_nobody_wrote(driver: Driver) -> None:
+    iid = to_level_2(driver)
+    before = (driver.history_types(iid), driver.instance(iid)["variables"])
+    accept = {"commissioner_decision": "accept"}
+    errors = refused(driver.complete, iid, "commissioner_review", accept, COMMISSIONER)
+    assert "remedial plan" in errors["commissioner_decision"][0]
+    assert (driver.history_types(iid), driver.instance(iid)["variables"]) == before
+    assert open_ids(driver, iid) == ["commissioner_review", "manager_review"]
+
+
+def test_an_outcome_decided_first_waits_for_the_explanation(driver: Driver) -> None:
+    iid = to_level_2(driver)
+    driver.complete(iid, "commissioner_review", {"commissioner_decision": "contract_review"}, COMMISSIONER)
+    driver.complete(iid, "contract_review", {"contract_review_outcome": "continue"}, COMMISSIONER)
+    assert open_ids(driver, iid) == ["manager_review"]
+    assert driver.instance(iid)["status"] == "running"
+    driver.complete(iid, "manager_review", REMEDY, MANAGER)
+    ended(driver, iid, "contract_continued")
+
+
+# -- level 2, improvement plans and contract review -------------------------------------------
+
+
+def explained(driver: Driver, iid: str) -> None:
+    driver.complete(iid, "manager_review", REMEDY, MANAGER)
+
+
+def plan(driver: Driver, iid: str, due: str = "2026-03-02") -> None:
+    data = {"improvement_plan_summary": "Rota cover.", "improvement_due": due}
+    driver.complete(iid, "agree_improvement_plan", data, COMMISSIONER)
+
+
+def test_commissioner_asks_for_an_improvement_plan_reviewed_at_its_due_date(driver: Driver) -> None:
+    iid = to_level_2(driver)
+    explained(driver, iid)
+    driver.complete(iid, "commissioner_review", {"commissioner_decision": "improvement_plan"}, COMMISSIONER)
+    assert driver.task(iid, "agree_improvement_plan")["role"] == "commissioner"
+    plan(driver, iid)
+    [deadline] = driver.deadlines(iid)
+    due = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert (deadline["activity_id"], deadline["due_at"]) == ("improvement_due_reached", due)
+    assert driver.tasks(iid) == [] and driver.instance(iid)["status"] == "waiting"
+    driver.advance_clock(due - timedelta(minutes=1))
+    assert driver.tasks(iid) == []
+    driver.advance_clock(due)
+    assert open_ids(driver, iid) == ["review_improvement_plan"]
+    driver.complete(iid, "review_improvement_plan", {"improvement_outcome": "improved"}, COMMISSIONER)
+    ended(driver, iid, "improved")
+
+
+def test_a_failed_plan_goes_to_contract_review_where_decommission_opens(driver: Driver) -> None:
+    iid = to_level_2(driver)
+    explained(driver, iid)
+    driver.complete(iid, "commissioner_review", {"commissioner_decision": "improvement_plan"}, COMMISSIONER)
+    plan(driver, iid)
+    driver.advance_clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    driver.complete(iid, "review_improvement_plan", {"improvement_outcome": "failed"}, COMMISSIONER)
+    assert open_ids(driver, iid) == ["contract_review"]
+    driver.complete(iid, "contract_review", {"contract_review_outcome": "decommission"}, COMMISSIONER)
+    ended(driver, iid, "decommissioned")
+
+
+def test_commissioner_opens_a_contract_review(driver: Driver) -> None:
     iid = to_level_2(driver)
     decision = {"commissioner_decision": "contract_review", "commissioner_notes": "Third breach this month."}
     driver.complete(iid, "commissioner_review", decision, COMMISSIONER)
-    assert open_ids(driver, iid) == ["contract_review"]
+    assert open_ids(driver, iid) == ["contract_review", "manager_review"]
     assert driver.task(iid, "contract_review")["role"] == "commissioner"
-    driver.complete(iid, "contract_review", {"contract_review_outcome": outcome}, COMMISSIONER)
-    ended(driver, iid, end_state)
+    explained(driver, iid)
+    driver.complete(iid, "contract_review", {"contract_review_outcome": "continue"}, COMMISSIONER)
+    ended(driver, iid, "contract_continued")
+
+
+def test_contract_review_may_ask_for_a_plan_and_loop_back_after_it_fails(driver: Driver) -> None:
+    iid = start(driver, breaches_this_quarter=5)
+    explained(driver, iid)
+    driver.complete(iid, "contract_review", {"contract_review_outcome": "improvement_plan"}, COMMISSIONER)
+    plan(driver, iid, "2026-02-02")
+    driver.advance_clock(datetime(2026, 2, 2, 9, 0, tzinfo=UTC))
+    driver.complete(iid, "review_improvement_plan", {"improvement_outcome": "failed"}, COMMISSIONER)
+    driver.complete(iid, "contract_review", {"contract_review_outcome": "improvement_plan"}, COMMISSIONER)
+    plan(driver, iid, "2026-03-02")
+    driver.advance_clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    driver.complete(iid, "review_improvement_plan", {"improvement_outcome": "improved"}, COMMISSIONER)
+    ended(driver, iid, "improved")
+
+
+# -- the invariant: no decommission without a failed improvement plan ----------------------
+
+
+def _other_plan(driver: Driver, sla_key: str, outcome: str | None) -> None:
+    if sla_key != "default":  # another provider's SLA, as SLA negotiation would record it
+        record = {
+            "provider": "Other Advocacy",
+            "commissioner": "North Borough",
+            "targets": {"allocation": "P1D", "escalation_response": "P1D"},
+        }
+        driver.db.run(slas.save_sla, sla_key, record, create=True)
+    other = start(driver, breaches_this_quarter=9, sla_key=sla_key)
+    driver.complete(other, "contract_review", {"contract_review_outcome": "improvement_plan"}, COMMISSIONER)
+    plan(driver, other, "2026-01-20")
+    if outcome:
+        driver.advance_clock(datetime(2026, 1, 20, 9, 0, tzinfo=UTC))
+        driver.complete(other, "review_improvement_plan", {"improvement_outcome": outcome}, COMMISSIONER)
 
 
 @pytest.mark.parametrize(
-    ("breaches", "threshold", "first_task"),
+    "history",
     [
-        (1, 3, "manager_review"),
-        (3, 3, "manager_review"),
-        (4, 3, "contract_review"),
-        (1, 0, "contract_review"),
+        "first_breach_above_threshold",
+        "after_level_2",
+        "plan_improved",
+        "failed_for_another_sla",
+        "plan_running",
     ],
 )
-def test_breaches_above_threshold_go_straight_to_contract_review(
-    driver: Driver, breaches: int, threshold: int, first_task: str
+def test_decommission_is_refused_without_a_failed_plan_for_that_sla(driver: Driver, history: str) -> None:
+    if history == "plan_improved":
+        _other_plan(driver, "default", "improved")
+    elif history == "failed_for_another_sla":
+        _other_plan(driver, "other", "failed")
+    elif history == "plan_running":
+        _other_plan(driver, "default", None)
+    if history == "after_level_2":
+        iid = start(driver)
+        driver.advance_clock(driver.now + timedelta(days=3))
+        driver.complete(
+            iid, "commissioner_review", {"commissioner_decision": "contract_review"}, COMMISSIONER
+        )
+    else:
+        iid = start(driver, breaches_this_quarter=4)
+    before = (driver.history_types(iid), driver.instance(iid)["variables"])
+    for data in (
+        {"contract_review_outcome": "decommission"},
+        {"contract_review_outcome": "decommission", "contract_review_notes": "improvement_outcome: failed"},
+    ):
+        errors = refused(driver.complete, iid, "contract_review", data, COMMISSIONER)
+        assert "improvement plan" in errors["contract_review_outcome"][0]
+    for data in (  # smuggling the variable in, or another spelling: the form refuses those
+        {"contract_review_outcome": "decommission", "improvement_outcome": "failed"},
+        {"contract_review_outcome": "Decommission"},
+        {"contract_review_outcome": ["decommission"]},
+    ):
+        assert refused(driver.complete, iid, "contract_review", data, COMMISSIONER)
+    assert (driver.history_types(iid), driver.instance(iid)["variables"]) == before
+    assert "contract_review" in open_ids(driver, iid)
+
+
+def test_decommission_opens_after_a_plan_for_that_sla_failed_in_an_earlier_escalation(driver: Driver) -> None:
+    _other_plan(driver, "default", "failed")
+    later = start(driver, breaches_this_quarter=10)
+    explained(driver, later)
+    driver.complete(later, "contract_review", {"contract_review_outcome": "decommission"}, COMMISSIONER)
+    ended(driver, later, "decommissioned")
+
+
+@pytest.mark.parametrize(
+    ("breaches", "threshold", "first_tasks"),
+    [
+        (1, 3, ["manager_review"]),
+        (3, 3, ["manager_review"]),
+        (4, 3, ["contract_review", "manager_review"]),
+        (1, 0, ["contract_review", "manager_review"]),
+    ],
+)
+def test_above_threshold_the_manager_is_still_asked_and_the_contract_reviewed(
+    driver: Driver, breaches: int, threshold: int, first_tasks: list[str]
 ) -> None:
     iid = start(driver, breaches_this_quarter=breaches, breach_threshold=threshold)
-    assert open_ids(driver, iid) == [first_task]
-    if first_task == "contract_review":
-        assert driver.deadlines(iid) == []
-        driver.complete(iid, "contract_review", {"contract_review_outcome": "decommission"}, COMMISSIONER)
-        ended(driver, iid, "decommissioned")
+    assert open_ids(driver, iid) == first_tasks
+    assert [d["activity_id"] for d in driver.deadlines(iid)] == ["manager_review_deadline"]
+    if len(first_tasks) == 2:
+        driver.advance_clock(T0 + timedelta(days=2))  # the deadline passes: no second commissioner task
+        assert open_ids(driver, iid) == first_tasks
+        driver.complete(iid, "contract_review", {"contract_review_outcome": "continue"}, COMMISSIONER)
+        assert open_ids(driver, iid) == ["manager_review"]
+        explained(driver, iid)
+        ended(driver, iid, "contract_continued")
 
 
 def test_a_response_deadline_already_passed_fires_at_once(driver: Driver) -> None:
     iid = start(driver, breached_at="2025-12-31T09:00:00+00:00", due_at="2025-12-30T09:00:00+00:00")
-    assert open_ids(driver, iid) == ["commissioner_review"]
+    assert open_ids(driver, iid) == ["commissioner_review", "manager_review"]
     assert "timer_fired" in driver.history_types(iid)
 
 
@@ -245,7 +387,7 @@ def test_task_forms_refuse_bad_data(
     actor = COMMISSIONER if level_2 else MANAGER
     assert field in refused(driver.complete, iid, activity, data, actor)
     assert (driver.history_types(iid), driver.instance(iid)["variables"]) == before
-    assert open_ids(driver, iid) == [activity]
+    assert activity in open_ids(driver, iid)
 
 
 def test_contract_review_form_refuses_unknown_outcomes(driver: Driver) -> None:
@@ -255,7 +397,7 @@ def test_contract_review_form_refuses_unknown_outcomes(driver: Driver) -> None:
         "contract_review_outcome",
         "budget",
     }
-    assert open_ids(driver, iid) == ["contract_review"]
+    assert open_ids(driver, iid) == ["contract_review", "manager_review"]
 
 
 # -- diagrams and forms of referral_casework and sla_escalation --------------------------------
@@ -267,7 +409,8 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
 }
 MINE = ["referral_casework", "sla_escalation"]
-ESCALATION_VARIABLES = set(BREACH)
+# the breach, and what the escalation itself records (the manager's explanation is written for the commissioner)
+ESCALATION_VARIABLES = set(BREACH) | set(REMEDY) | {"improvement_plan_summary", "improvement_due"}
 
 
 def bounds(root: etree._Element) -> dict[str, tuple[float, float, float, float]]:
@@ -287,7 +430,13 @@ def test_every_element_is_drawn_named_and_laid_out(process: str) -> None:
     }
     (definition,) = root.findall("bpmn:process", NS)
     assert root.find("bpmn:collaboration/bpmn:participant", NS).get("processRef") == process
-    nodes = [e for e in definition if e.tag.split("}")[1] not in ("laneSet", "sequenceFlow", "documentation")]
+    skip = (
+        "laneSet",
+        "sequenceFlow",
+        "documentation",
+        "dataObject",
+    )  # a data object is drawn by its reference
+    nodes = [e for e in definition if e.tag.split("}")[1] not in skip]
     for node in nodes:
         assert node.get("id") in shapes and node.get("name"), node.get("id")
     for lane in definition.iterfind(".//bpmn:lane", NS):
