@@ -30,6 +30,11 @@ STAGE_OF |= dict.fromkeys(
     ["award_contract", "negotiate_sla", "mobilisation", "quarterly_monitoring"], "deliver"
 )
 STAGE_OF |= {"agree_improvement_plan": "deliver", "tender_closes": "deliver", "quarter_timer": "deliver"}
+STAGE_OF |= dict.fromkeys(
+    ["dialogue_rounds", "invite_final_tenders", "final_tenders_close", "mini_competition", "grant_agreement"],
+    "deliver",
+)
+STAGE_OF |= {"justify_direct_award": "deliver"}
 STAGE_OF |= dict.fromkeys(["review_effectiveness", "decide_next_cycle", "decide_next_cycle_final"], "review")
 
 DATA = {
@@ -42,14 +47,17 @@ DATA = {
     | {"eia_summary": "No adverse impact; positive for carers."},
     "gap_analysis": {"gap_summary": "No specialist advocacy for people with sensory impairments."},
     "strategy_and_outcomes": {"strategy_summary": "One provider, outreach to under-served groups."}
-    | {"agreed_outcomes": ["People feel listened to", "People know their rights"]},
+    | {"agreed_outcomes": ["People feel listened to", "People know their rights"]}
+    | {"senior_lead": "Head of Commissioning", "quality_standard": "qpm"}
+    | {"advocate_qualification_required": True, "welsh_medium_provision": False},
     "choose_service_model": {"service_model": "hub_and_spoke", "funding_model": "block_plus_spot"}
     | {"indicative_annual_budget": 450000},
     "business_case_approval": {"business_case_decision": "approved"},
     "choose_procurement_route": {"procurement_route": "open_tender", "route_rationale": "Open market."},
     "publish_tender": {"tender_reference": "NB-ADV-2026-01", "tender_published_on": "2026-02-02"}
     | {"tender_closing_date": "2026-03-02"},
-    "evaluate_bids": {"bids_received": 3, "compliant_bids": 2, "evaluation_summary": "Bidder A."},
+    "evaluate_bids": {"bids_received": 3, "compliant_bids": 2, "evaluation_summary": "Bidder A."}
+    | {"independence_confirmed": True},
     "award_contract": {"provider": "Advocacy North", "contract_start": "2026-04-01"}
     | {"contract_end": "2029-03-31", "contract_term_months": 36},
     "negotiate_sla": {"sla_key": "north-borough-2026", "provider": "Advocacy North", "breach_threshold": 3}
@@ -58,7 +66,21 @@ DATA = {
     "mobilisation": {"mobilisation_complete": True, "service_go_live": "2026-04-01"},
     "quarterly_monitoring": {"monitoring_quarter": "2026Q2", "performance_rating": "good"}
     | {"sla_breaches_in_quarter": 0, "monitoring_notes": "On target.", "review_due": True},
-    "review_effectiveness": {"effectiveness_rating": "effective", "outcomes_summary": "Most outcomes met."},
+    "review_effectiveness": {"effectiveness_rating": "effective", "outcomes_summary": "Most outcomes met."}
+    | {"activity_hours": 5200.5, "spend": 448000, "baseline": "2025 returns: 4,100 hours."}
+    | {"review_findings": "Waits fell; outreach to carers still thin."},
+    "dialogue_rounds": {
+        "dialogue_rounds_held": 2,
+        "bidders_in_dialogue": 3,
+        "dialogue_summary": "Hub model.",
+    },
+    "invite_final_tenders": {"tender_reference": "NB-ADV-CD-1", "tender_closing_date": "2026-03-16"},
+    "mini_competition": {"providers_invited": 4, "competition_summary": "Listed providers, one week."},
+    "grant_agreement": {"grant_recipient": "Voice Together", "grant_conditions": "Peer advocacy outcomes."},
+    "justify_direct_award": {
+        "direct_award_justification": "Sole specialist provider.",
+        "senior_lead_approved": True,
+    },
     "agree_improvement_plan": {"improvement_actions": ["Cut allocation times by June"]}
     | {"improvement_plan_agreed_on": "2027-02-01"},
 }
@@ -162,7 +184,7 @@ def test_start_form_needs_service_authority_and_date(driver):
         ("business_case_approval", {"business_case_decision": "rework"}, "business_case_comments"),
         ("choose_service_model", {"service_model": "outsourced"}, "service_model"),
         ("choose_service_model", {"funding_model": "payment_by_results"}, "funding_model"),
-        ("choose_procurement_route", {"procurement_route": "direct_award"}, "procurement_route"),
+        ("choose_procurement_route", {"procurement_route": "negotiated"}, "procurement_route"),
         ("publish_tender", {"tender_closing_date": "2 March"}, "tender_closing_date"),
         ("negotiate_sla", {"target_first_contact": "2 days"}, "target_first_contact"),
         ("negotiate_sla", {"target_allocation": "P"}, "target_allocation"),
@@ -225,7 +247,7 @@ def test_no_compliant_bid_starts_the_procurement_again(driver):
     step(driver, iid, "evaluate_bids", compliant_bids=0)
     assert open_ids(driver, iid) == ["choose_procurement_route"]
     step(driver, iid, "choose_procurement_route", procurement_route="approved_list")
-    step(driver, iid, "publish_tender", tender_closing_date="2026-04-01")
+    step(driver, iid, "mini_competition")
     walk_to(driver, iid, "award_contract")
     assert driver.instance(iid)["variables"]["procurement_route"] == "approved_list"
 
@@ -381,3 +403,86 @@ def test_improvement_is_bounded_to_two_cycles(driver, final, end_state):
     history = driver.history_types(iid)
     assert history[0] == "instance_started" and history[-1] == "instance_completed"
     assert {"task_ready", "task_completed", "timer_fired"} <= set(history)
+
+
+# -- a path per procurement route (DOMAIN.md second edition) ------------------------------------------
+
+ROUTE_STEPS = {
+    "open_tender": ["publish_tender", "tender_closes"],
+    "competitive_dialogue": ["dialogue_rounds", "invite_final_tenders", "final_tenders_close"],
+    "approved_list": ["mini_competition"],
+    "grant": ["grant_agreement"],
+    "direct_award": ["justify_direct_award"],
+}
+
+
+@pytest.mark.parametrize("route", sorted(ROUTE_STEPS))
+def test_each_procurement_route_has_its_own_steps_then_the_evaluation(driver, route):
+    iid = to(driver, "choose_procurement_route")
+    step(driver, iid, "choose_procurement_route", procurement_route=route)
+    for element in ROUTE_STEPS[route]:
+        if element.endswith("_close") or element.endswith("_closes"):
+            assert driver.deadlines(iid)[0]["activity_id"] == element
+            fire(driver, iid)
+        else:
+            assert open_ids(driver, iid) == [element]
+            step(driver, iid, element)
+    assert open_ids(driver, iid) == ["evaluate_bids"]
+    others = {e for r, steps in ROUTE_STEPS.items() if r != route for e in steps} - set(ROUTE_STEPS[route])
+    assert not others & set(driver.instance(iid)["variables"]), "no other route's step ran"
+    step(driver, iid, "evaluate_bids")
+    assert open_ids(driver, iid) == ["award_contract"]
+
+
+def test_a_direct_award_the_senior_lead_did_not_approve_goes_back_to_the_route(driver):
+    iid = to(driver, "choose_procurement_route")
+    step(driver, iid, "choose_procurement_route", procurement_route="direct_award")
+    step(driver, iid, "justify_direct_award", senior_lead_approved=False)
+    assert open_ids(driver, iid) == ["choose_procurement_route"]
+
+
+@pytest.mark.parametrize("independent", [False])
+def test_a_provider_not_confirmed_independent_is_not_awarded(driver, independent):
+    iid = to(driver, "evaluate_bids")
+    step(driver, iid, "evaluate_bids", independence_confirmed=independent)
+    assert open_ids(driver, iid) == ["choose_procurement_route"]
+
+
+def test_evaluation_must_record_independence(driver):
+    iid = to(driver, "evaluate_bids")
+    data = {k: v for k, v in DATA["evaluate_bids"].items() if k != "independence_confirmed"}
+    with pytest.raises(Exception) as caught:
+        driver.complete(iid, "evaluate_bids", data, WHO)
+    assert "independence_confirmed" in caught.value.errors
+    assert "independence_confirmed" in refused(driver, iid, "evaluate_bids", independence_confirmed="yes")
+
+
+@pytest.mark.parametrize(
+    ("task", "changes", "field"),
+    [
+        ("strategy_and_outcomes", {"quality_standard": "iso9001"}, "quality_standard"),
+        ("strategy_and_outcomes", {"senior_lead": ""}, "senior_lead"),
+        (
+            "strategy_and_outcomes",
+            {"advocate_qualification_required": "yes"},
+            "advocate_qualification_required",
+        ),
+        ("strategy_and_outcomes", {"welsh_medium_provision": 1}, "welsh_medium_provision"),
+    ],
+)
+def test_the_plan_names_a_senior_lead_and_the_specification(driver, task, changes, field):
+    iid = to(driver, task)
+    assert field in refused(driver, iid, task, **changes)
+
+
+def test_review_records_activity_and_finance_and_findings_reach_the_next_cycle(driver):
+    iid = to(driver, "review_effectiveness")
+    assert "spend" in refused(driver, iid, "review_effectiveness", spend=-1)
+    assert "review_findings" in refused(driver, iid, "review_effectiveness", review_findings="")
+    decide(driver, iid, "recommission")
+    variables = driver.instance(iid)["variables"]
+    assert (variables["activity_hours"], variables["spend"]) == (5200.5, 448000)
+    assert variables["baseline"].startswith("2025")
+    [_, following] = driver.instances(PROCESS)
+    carried = driver.instance(following)["variables"]
+    assert carried["previous_review_findings"] == DATA["review_effectiveness"]["review_findings"]
