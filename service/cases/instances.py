@@ -192,6 +192,10 @@ def start_instance(
     if sla_key is not None and (not isinstance(sla_key, str) or session.get(Sla, sla_key) is None):
         raise Invalid("unknown SLA", errors={"sla_key": [f"no SLA '{sla_key}'"]})
     variables = dict(variables)
+    start_fields = (model.forms.get(model.start_event or "", {}).get("properties")) or {}
+    for name, field in start_fields.items():  # a start form's defaults fill what the caller left out
+        if name not in variables and isinstance(field, dict) and "default" in field:
+            variables[name] = field["default"]
     if "received_at" in (model.forms.get(model.start_event or "", {}).get("properties") or {}):
         # Stored in UTC (API.md), so reports can compare and order it as text on every database.
         received = variables.get("received_at")

@@ -47,9 +47,14 @@ DATA = {
     "check_qualification": {"qualification_status": "held"},
     "disclosure_risk_assessment": {"disclosure_risk_summary": "A 2009 caution, unrelated to adults at risk."}
     | {"disclosure_decision": "proceed"},
-    "induction": dict.fromkeys(TOPICS, True) | {"induction_completed_on": "2026-03-13"},
-    "probation_review": {"probation_decision": "pass", "probation_review_notes": NOTES},
-    "extended_probation_review": {"probation_decision": "pass", "probation_review_notes": NOTES},
+    "induction": dict.fromkeys(TOPICS, True)
+    | {"induction_completed_on": "2026-03-13", "advocate": "advocate1"},
+    "probation_review": {"probation_decision": "pass", "probation_review_notes": NOTES}
+    | {"probation_ended_for_harm": False},
+    "extended_probation_review": {"probation_decision": "pass", "probation_review_notes": NOTES}
+    | {"probation_ended_for_harm": False},
+    "refer_to_dbs_after_withdrawal": {"dbs_referral_made": True, "dbs_referral_date": "2026-01-20"},
+    "refer_to_dbs_after_probation": {"dbs_referral_made": True, "dbs_referral_date": "2026-07-10"},
 }
 
 
@@ -173,7 +178,7 @@ def test_conditional_offer_starts_every_check_in_parallel(driver):
         ("values_based_interview", {"score_independence": 6}, "score_independence"),
         ("values_based_interview", {"interview_decision": "maybe"}, "interview_decision"),
         ("conditional_offer", {"offer_conditions_explained": False}, "offer_conditions_explained"),
-        ("submit_dbs_application", {"dbs_level": "enhanced"}, "dbs_level"),
+        ("submit_dbs_application", {"dbs_level": "enhanced_plus"}, "dbs_level"),
         ("check_qualification", {"qualification_status": "working_towards"}, "qualification_target_date"),
         ("verify_identity", {"identity_documents": []}, "identity_documents"),
         ("obtain_references", {"barred": False}, "barred"),  # no form can clear the barred flag
@@ -242,8 +247,8 @@ def test_manager_who_has_seen_the_certificate_goes_straight_to_verification(driv
 @pytest.mark.parametrize(
     "field,value",
     [
-        ("dbs_level", "enhanced"),
-        ("dbs_level", "standard"),
+        ("dbs_level", "enhanced_barred"),
+        ("dbs_level", "Enhanced"),
         ("dbs_certificate_number", "12345"),
         ("dbs_certificate_number", "00123456789X"),
         ("dbs_issue_date", "15/01/2026"),
@@ -251,7 +256,7 @@ def test_manager_who_has_seen_the_certificate_goes_straight_to_verification(driv
         ("barred", None),
     ],
 )
-def test_dbs_verification_takes_only_an_enhanced_barred_list_certificate(driver, field, value):
+def test_dbs_verification_refuses_malformed_certificates(driver, field, value):
     iid = to_checks(driver)
     step(driver, iid, "submit_dbs_application")
     driver.send_message("dbs_certificate_received", KEY, {})
@@ -337,6 +342,8 @@ def test_disclosure_risk_assessed_and_withdrawn_and_it_cannot_clear_the_barred_f
     other_checks(driver, iid)
     assert "barred" in refused(driver, iid, "disclosure_risk_assessment", barred=False)
     step(driver, iid, "disclosure_risk_assessment", disclosure_decision="withdraw")
+    assert open_ids(driver, iid) == ["refer_to_dbs_after_withdrawal"]
+    step(driver, iid, "refer_to_dbs_after_withdrawal")
     ended(driver, iid, "withdrawn_disclosure")
 
 
@@ -379,7 +386,7 @@ def test_induction_needs_every_topic_covered(driver, topic):
 @pytest.mark.parametrize("decision,end_state", [("pass", "appointed"), ("fail", "not_appointed_probation")])
 def test_probation_decided_after_six_months(driver, decision, end_state):
     iid = to_probation_review(driver)
-    step(driver, iid, "probation_review", probation_decision=decision)
+    step(driver, iid, "probation_review", probation_decision=decision)  # a fail not for harm: no referral
     history = ended(driver, iid, end_state)
     assert {"message_received", "timer_fired"} <= set(history)
 
@@ -403,3 +410,124 @@ def test_probation_extended_once_then_decided(driver, outcome, end_state):
     )
     step(driver, iid, "extended_probation_review", probation_decision=outcome)
     ended(driver, iid, end_state)
+
+
+# -- second edition: the four DBS levels, regulated activity, the duty to refer, supervision ------------
+
+
+@pytest.mark.parametrize("level", ["basic", "standard", "enhanced"])
+def test_a_lower_dbs_level_on_a_regulated_post_goes_back_to_the_application(driver, level):
+    iid = to_checks(driver)
+    certificate_arrives(driver, iid, dbs_level=level)
+    assert open_ids(driver, iid) == sorted([*CHECKS, "submit_dbs_application"]), "apply again"
+    other_checks(driver, iid)
+    assert "induction" not in open_ids(driver, iid)
+    certificate_arrives(driver, iid)  # re-applied at the right level
+    assert open_ids(driver, iid) == ["induction"]
+
+
+@pytest.mark.parametrize(
+    "certificate",
+    [
+        {"dbs_level": "enhanced"},
+        {"dbs_level": "enhanced", "dbs_disclosure": True},
+        {"dbs_level": "basic", "barred": False},
+        {"dbs_level": "standard", "update_service_subscribed": False},
+    ],
+)
+def test_no_induction_without_the_barred_list_check_for_regulated_activity(driver, certificate):
+    """The invariant, attacked: whatever else is true, a lower level never reaches induction."""
+    iid = to_checks(driver)
+    certificate_arrives(driver, iid, **certificate)
+    other_checks(driver, iid)
+    for _ in range(3):  # keep sending the wrong level: it keeps coming back
+        assert "induction" not in open_ids(driver, iid) and "disclosure_risk_assessment" not in open_ids(
+            driver, iid
+        )
+        assert "submit_dbs_application" in open_ids(driver, iid)
+        certificate_arrives(driver, iid, **certificate)
+    assert driver.instance(iid)["status"] == "running"
+    assert "regulated_activity" in refused(driver, iid, "submit_dbs_application", regulated_activity=False)
+
+
+def test_a_post_that_is_not_regulated_activity_takes_a_lower_level(driver):
+    variables = {"vacancy_ref": "VAC-2026-015", "candidate_ref": KEY, "role_title": "Office administrator"}
+    iid = driver.start(PROCESS, {**variables, "regulated_activity": False}, business_key=KEY, actor=MANAGER)
+    assert driver.instance(iid)["variables"]["regulated_activity"] is False
+    step(driver, iid, "values_based_interview")
+    step(driver, iid, "conditional_offer")
+    certificate_arrives(driver, iid, dbs_level="basic")
+    other_checks(driver, iid)
+    assert open_ids(driver, iid) == ["induction"]
+
+
+def test_regulated_activity_defaults_to_true(driver):
+    iid = start(driver)
+    assert driver.instance(iid)["variables"]["regulated_activity"] is True
+
+
+@pytest.mark.parametrize("bad", [False, None, "yes"])
+def test_the_duty_to_refer_after_a_withdrawal_cannot_be_skipped(driver, bad):
+    iid = to_checks(driver)
+    certificate_arrives(driver, iid, dbs_disclosure=True)
+    other_checks(driver, iid)
+    step(driver, iid, "disclosure_risk_assessment", disclosure_decision="withdraw")
+    assert "dbs_referral_made" in refused(driver, iid, "refer_to_dbs_after_withdrawal", dbs_referral_made=bad)
+    assert "dbs_referral_made" in refused(
+        driver, iid, "refer_to_dbs_after_withdrawal", drop="dbs_referral_made"
+    )
+    assert driver.instance(iid)["status"] == "running"
+    step(driver, iid, "refer_to_dbs_after_withdrawal")
+    ended(driver, iid, "withdrawn_disclosure")
+    assert driver.instance(iid)["variables"]["dbs_referral_made"] is True
+
+
+@pytest.mark.parametrize("extended", [False, True])
+def test_a_probation_ended_for_harm_passes_refer_to_the_dbs(driver, extended):
+    iid = to_probation_review(driver)
+    review = "probation_review"
+    if extended:
+        step(driver, iid, review, probation_decision="extend", probation_extension_reason="Concerns raised.")
+        driver.advance_clock(driver.deadlines(iid)[0]["due_at"])
+        review = "extended_probation_review"
+    assert "probation_ended_for_harm" in refused(driver, iid, review, drop="probation_ended_for_harm")
+    step(driver, iid, review, probation_decision="fail", probation_ended_for_harm=True)
+    assert open_ids(driver, iid) == ["refer_to_dbs_after_probation"]
+    assert "dbs_referral_made" in refused(
+        driver, iid, "refer_to_dbs_after_probation", dbs_referral_made=False
+    )
+    step(driver, iid, "refer_to_dbs_after_probation")
+    ended(driver, iid, "not_appointed_probation")
+    assert driver.instances("advocate_supervision") == []
+
+
+def test_every_path_to_a_withdrawal_after_assessment_or_a_harm_ending_passes_the_referral():
+    """Structure: the end events the duty applies to are reached only through Refer to the DBS."""
+    bpmn = Path(__file__).resolve().parents[2] / "bpmn" / f"{PROCESS}.bpmn"
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+    flows = etree.parse(str(bpmn)).getroot().findall(".//bpmn:sequenceFlow", ns)
+    into = {}
+    for f in flows:
+        into.setdefault(f.get("targetRef"), set()).add(f.get("sourceRef"))
+    assert into["withdrawn_disclosure"] == {"refer_to_dbs_after_withdrawal"}
+    assert into["refer_to_dbs_after_withdrawal"] == {"disclosure_decision_gateway"}
+    assert into["refer_to_dbs_after_probation"] == {"probation_harm_gateway"}
+    [harm_default] = [
+        f
+        for f in flows
+        if f.get("sourceRef") == "probation_harm_gateway" and f.find("bpmn:conditionExpression", ns) is None
+    ]
+    assert harm_default.get("targetRef") == "refer_to_dbs_after_probation", "not recorded: refer"
+
+
+def test_an_appointed_advocate_starts_their_supervision(driver):
+    iid = to_probation_review(driver)
+    step(driver, iid, "probation_review", probation_decision="pass")
+    ended(driver, iid, "appointed")
+    [supervision] = driver.instances("advocate_supervision")
+    state = driver.instance(supervision)
+    assert state["business_key"] == KEY and state["status"] == "waiting"
+    assert state["variables"]["advocate"] == "advocate1"
+    assert state["variables"]["qualification_status"] == "held"
+    assert state["variables"]["update_service_subscribed"] is True
+    assert driver.history_types(supervision)[0] == "instance_started"
