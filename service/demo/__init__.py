@@ -31,7 +31,13 @@ from service.demo.recruitment import candidates
 from service.store.models import User
 from service.store.uow import Database
 
-PROCESSES = ("referral_casework", "sla_escalation", "recruitment_vetting", "commissioning_cycle")
+PROCESSES = (
+    "referral_casework",
+    "sla_escalation",
+    "recruitment_vetting",
+    "commissioning_cycle",
+    "advocate_supervision",
+)
 
 
 def _instances(database: Database, now: datetime) -> dict[str, dict[str, list[str]]]:

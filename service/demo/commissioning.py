@@ -38,6 +38,9 @@ def _cycle_data(moment: datetime) -> dict[str, dict[str, Any]]:
         "strategy_and_outcomes": {
             "strategy_summary": "One provider, with outreach to under-served groups.",
             "agreed_outcomes": ["People feel listened to", "People know their rights"],
+            "senior_lead": "Head of Adult Commissioning",
+            "quality_standard": "qpm",
+            "advocate_qualification_required": True,
         },
         "choose_service_model": {
             "service_model": "hub_and_spoke",
@@ -55,6 +58,7 @@ def _cycle_data(moment: datetime) -> dict[str, dict[str, Any]]:
             "bids_received": 3,
             "compliant_bids": 2,
             "evaluation_summary": "Advocacy North scored highest on quality and social value.",
+            "independence_confirmed": True,
         },
         "award_contract": {
             "provider": "Advocacy North CIC",
@@ -76,6 +80,10 @@ def _cycle_data(moment: datetime) -> dict[str, dict[str, Any]]:
         "review_effectiveness": {
             "effectiveness_rating": "effective",
             "outcomes_summary": "Most agreed outcomes met; allocation times slipped in winter.",
+            "activity_hours": 5200,
+            "spend": 448000,
+            "baseline": "2025 provider returns: 4,100 hours.",
+            "review_findings": "Allocation times slipped in winter; outreach to carers still thin.",
         },
     }
 

@@ -56,7 +56,8 @@ def _candidate_data(moment: datetime) -> dict[str, dict[str, Any]]:
             "disclosure_risk_summary": "A caution from 2009, unrelated to adults at risk.",
             "disclosure_decision": "proceed",
         },
-        "induction": {f"induction_{t}": True for t in TOPICS} | {"induction_completed_on": day(moment, 50)},
+        "induction": {f"induction_{t}": True for t in TOPICS}
+        | {"induction_completed_on": day(moment, 50), "advocate": "advocate2"},
     }
 
 
