@@ -16,7 +16,7 @@ Real referrals, through the engine (R1..R5), and bulk ones inserted as rows (B..
 
 E1 (R2): manager review done -> resolved.  E2 (R5): manager review deadline fired -> commissioner
 (level 2) -> contract review -> continue.  Bulk escalations: 2 resolved, 1 in progress, 1 level 2
-ending improvement_plan; one more for a referral of another SLA (excluded).
+ending improved; one more for a referral of another SLA (excluded).
 Excluded referrals: 31 Mar 23:30 UTC (1 April in London), 31 Dec 2025 23:59:59 UTC, SLA south,
 no SLA (the default).
 """
@@ -112,7 +112,7 @@ EXPECTED = {
         "by_outcome": {
             "resolved": 3,
             "remedy_accepted": 0,
-            "improvement_plan": 1,
+            "improved": 1,
             "contract_continued": 1,
             "decommissioned": 0,
             "cancelled": 0,
@@ -176,7 +176,7 @@ EXPECTED_COMMISSIONER = {
         "by_outcome": {
             "resolved": FEW,
             "remedy_accepted": 0,
-            "improvement_plan": FEW,
+            "improved": FEW,
             "contract_continued": FEW,
             "decommissioned": 0,
             "cancelled": 0,
@@ -308,6 +308,12 @@ def build_real(cw: Casework) -> dict[str, str]:
         "2026-02-06T10:00:00+00:00",
         user="commissioner1",
     )
+    cw.complete(  # the manager's task stayed open past the deadline: the late explanation ends it
+        e2,
+        "manager_review",
+        {"cause": "Referral surge after a ward closure.", "remedial_action": "Duty advocate rota."},
+        "2026-02-06T11:00:00+00:00",
+    )
 
     cw.start("2026-03-31T23:30:00+00:00", "self", "imha")  # 1 April in London: Q2
     cw.start("2025-12-31T23:59:59+00:00", "self", "imha")  # Q4 2025
@@ -376,7 +382,7 @@ def build_bulk(cw: Casework) -> None:
     cw.insert_escalation(opened, status="completed", end_state="resolved", reached=())
     cw.insert_escalation(opened, status="running", end_state=None, reached=())
     cw.insert_escalation(
-        opened, status="completed", end_state="improvement_plan", reached=("commissioner_review",)
+        opened, status="completed", end_state="improved", reached=("commissioner_review",)
     )
     # Excluded: other SLAs.
     south = cw.insert_referral(

@@ -11,7 +11,7 @@ ANSWERS = ("yes", "partly", "no")
 ESCALATION_OUTCOMES = (
     "resolved",
     "remedy_accepted",
-    "improvement_plan",
+    "improved",
     "contract_continued",
     "decommissioned",
     "cancelled",
