@@ -486,3 +486,30 @@ def test_review_records_activity_and_finance_and_findings_reach_the_next_cycle(d
     [_, following] = driver.instances(PROCESS)
     carried = driver.instance(following)["variables"]
     assert carried["previous_review_findings"] == DATA["review_effectiveness"]["review_findings"]
+
+
+def test_a_contract_review_shows_on_the_cycle_of_the_slas_provider(driver):
+    from service.access.permissions import Actor
+    from service.cases.reports.commissioning import commissioning
+
+    iid = to(driver, "mobilisation")  # SLA negotiation has recorded north-borough-2026 for Advocacy North
+    breach = {"sla_key": "north-borough-2026", "source_instance_id": "case-1", "milestone": "allocation"}
+    breach |= {"due_at": "2026-05-01T09:00:00+00:00", "breached_at": "2026-05-01T09:00:00+00:00"}
+    escalation = driver.start("sla_escalation", {**breach, "breaches_this_quarter": 4, "breach_threshold": 3})
+    unrelated = driver.start(
+        "sla_escalation", {**breach, "sla_key": "default", "breaches_this_quarter": 9, "breach_threshold": 3}
+    )
+    report = driver.db.read(commissioning, Actor("commissioner1", "commissioner"), now=driver.now)
+    [cycle] = [c for c in report["items"] if c["id"] == iid]
+    [review] = cycle["contract_reviews"]
+    assert (review["instance_id"], review["sla_key"], review["outcome"]) == (
+        escalation,
+        "north-borough-2026",
+        None,
+    )
+    assert set(review) == {"instance_id", "sla_key", "milestone", "status", "opened_at", "outcome"}
+    driver.complete(escalation, "contract_review", {"contract_review_outcome": "continue"}, WHO)
+    report = driver.db.read(commissioning, Actor("commissioner1", "commissioner"), now=driver.now)
+    [cycle] = [c for c in report["items"] if c["id"] == iid]
+    assert [r["outcome"] for r in cycle["contract_reviews"]] == ["continue"]
+    assert unrelated not in [r["instance_id"] for r in cycle["contract_reviews"]]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.access.permissions import Actor, require_role
+from service.cases.reports import contract_reviews
 from service.cases.reports.cohort import _var
 from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 from workflows.calendar import service_timezone
@@ -53,6 +54,7 @@ def commissioning(
         _var("service_name").as_string(),
         _var("local_authority").as_string(),
         _var("contract_end").as_string(),
+        _var("provider").as_string(),
     ).where(ProcessInstance.process_key == "commissioning_cycle")
     if not include_ended:
         query = query.where(ProcessInstance.status.in_(("running", "waiting", "error")))
@@ -83,7 +85,8 @@ def commissioning(
     today = now.astimezone(service_timezone()).date()
     horizon = _add_months(today, months)
     items, ending = [], []
-    for instance_id, status, stage, started_at, ended_at, service_name, authority, end_text in rows:
+    reviews = contract_reviews.by_provider(session)
+    for instance_id, status, stage, started_at, ended_at, service_name, authority, end_text, provider in rows:
         spans: dict[str, float] = {}
         history = changes[instance_id] or [(started_at, stage)]
         finish = ended_at or now
@@ -105,6 +108,7 @@ def commissioning(
             "days_by_stage": {s: round(v, 1) for s, v in spans.items()},
             "contract_end": contract_end.isoformat() if contract_end else end_text,
             "started_at": started_at.isoformat(),
+            "contract_reviews": reviews.get(provider, []) if provider else [],
         }
         items.append(item)
         if contract_end and today <= contract_end <= horizon and status != "completed":
