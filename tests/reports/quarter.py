@@ -381,9 +381,7 @@ def build_bulk(cw: Casework) -> None:
     cw.insert_escalation(opened, status="completed", end_state="resolved", reached=())
     cw.insert_escalation(opened, status="completed", end_state="resolved", reached=())
     cw.insert_escalation(opened, status="running", end_state=None, reached=())
-    cw.insert_escalation(
-        opened, status="completed", end_state="improved", reached=("commissioner_review",)
-    )
+    cw.insert_escalation(opened, status="completed", end_state="improved", reached=("commissioner_review",))
     # Excluded: other SLAs.
     south = cw.insert_referral(
         "2026-02-02T09:00:00+00:00", _bulk_vars("self", "imha", "standard", sla="south")
