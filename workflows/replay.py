@@ -51,6 +51,8 @@ class ReplayState:
     end_state: str | None = None
     waiting_events: list[str] = field(default_factory=list)  # intermediate catch events waited on
     taken_flows: list[str] = field(default_factory=list)  # needs the diagram graph
+    # boundary timers that fired while their activity stays open (non-interrupting): no longer armed
+    spent_boundaries: list[str] = field(default_factory=list)  # needs the diagram graph
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +115,7 @@ def replay(
     tracker = _PathTracker(graph) if graph is not None else None
     terminal: str | None = None
     end_state: str | None = None
+    spent: set[str] = set()
     current: Mapping[str, Any] = events[0]
     for index, event in enumerate(events):
         if event["seq"] > seq:
@@ -130,6 +133,10 @@ def replay(
         if tracker is not None and "completed" in data:
             readied = [e.get("activity_id") for e in _step_after(events, index) if e["type"] == "task_ready"]
             tracker.step(list(data["completed"]), [r for r in readied if r])
+        if graph is not None and kind == "timer_fired" and event.get("activity_id") in graph.attached:
+            spent.add(event["activity_id"])
+        if kind == "task_ready" and graph is not None:
+            spent -= {b for b, a in graph.attached.items() if a == event.get("activity_id")}
         if kind == "task_ready" and event.get("task_id"):
             tasks[event["task_id"]] = {
                 "task_id": event["task_id"],
@@ -163,6 +170,7 @@ def replay(
         end_state=end_state,
         waiting_events=sorted(e for e, n in tracker.waiting.items() if n > 0) if tracker else [],
         taken_flows=list(tracker.taken) if tracker else [],
+        spent_boundaries=sorted(spent),
     )
 
 
@@ -275,10 +283,15 @@ def path(graph: DiagramGraph, state: ReplayState) -> dict[str, list[str]]:
     """Completed and active elements and the sequence flows taken, for highlighting.
 
     ``state`` must come from ``replay(..., graph=graph)``.  Active: open user
-    tasks, boundary events on them, intermediate catch events waited on.
+    tasks, the boundary events on them still armed (a non-interrupting timer that fired is not),
+    intermediate catch events waited on.
     """
     completed = [c for c in state.completed_activities if c in graph.kinds]
     active_tasks = {t["activity_id"] for t in state.active_tasks}
     active = set(active_tasks) | set(state.waiting_events)
-    active |= {event for event, activity in graph.attached.items() if activity in active_tasks}
+    active |= {
+        event
+        for event, activity in graph.attached.items()
+        if activity in active_tasks and event not in state.spent_boundaries
+    }
     return {"completed": completed, "active": sorted(active), "taken_flows": sorted(state.taken_flows)}

@@ -138,19 +138,23 @@ def test_timer_fires_only_when_due(deployed):
     assert fire(s, deadline["id"], moment) is True
     after = instance(s, inst["id"])
     assert after["status"] == "running"
-    review = only_task(after)
-    assert review["activity_id"] == "review_missed" and review["role"] == "manager"
+    # non-interrupting: the call-back stays open beside the manager's chase
+    by_activity = {t["activity_id"]: t for t in after["active_tasks"]}
+    assert set(by_activity) == {"call_back", "chase_call_back"}
+    assert by_activity["call_back"]["id"] == call_back["id"]
+    review = by_activity["chase_call_back"]
+    assert review["role"] == "manager"
     assert after["deadlines"] == []
     task = s.get(f"/tasks/{call_back['id']}", "manager1").get_json()
-    assert task["status"] == "cancelled"
+    assert task["status"] != "cancelled"
 
     events = history(s, inst["id"])
     new = events[n:]
-    assert [e["type"] for e in new] == ["timer_fired", "task_cancelled", "task_ready"]
+    assert [e["type"] for e in new] == ["timer_fired", "task_ready"]
     assert new[0]["activity_id"] == "call_back_overdue"
     assert parse_time(new[0]["data"]["due_at"]) == due
     assert parse_time(new[0]["data"]["fired_at"]) == moment
-    assert new[1]["task_id"] == call_back["id"] and new[2]["activity_id"] == "review_missed"
+    assert new[1]["activity_id"] == "chase_call_back"
     assert_chain(events)
 
     [row] = s.get(f"/deadlines?instance={inst['id']}", "manager1").get_json()["items"]
@@ -158,9 +162,36 @@ def test_timer_fires_only_when_due(deployed):
     assert fire(s, deadline["id"], moment + timedelta(hours=1)) is False
     assert len(history(s, inst["id"])) == len(events)
 
-    done = s.post(f"/tasks/{review['id']}/complete", "manager1", {"data": {"miss_reason": "short staffed"}})
+    chased = s.post(
+        f"/tasks/{review['id']}/complete",
+        "manager1",
+        {"data": {"overdue_reason": "short staffed", "chase_action": "reassigned"}},
+    )
+    assert chased.status_code == 200, chased.get_json()
+    assert chased.get_json()["status"] == "running"
+    assert [t["activity_id"] for t in chased.get_json()["active_tasks"]] == ["call_back"]
+    done = s.post(f"/tasks/{call_back['id']}/complete", "manager1", {"data": CALL_DATA})
     assert done.status_code == 200, done.get_json()
-    assert done.get_json()["status"] == "completed" and done.get_json()["end_state"] == "missed"
+    assert done.get_json()["status"] == "completed" and done.get_json()["end_state"] == "resolved"
+
+
+def test_call_back_made_after_the_target_while_the_chase_is_open(deployed):
+    s = deployed
+    inst = start_ok(s, priority="high")
+    [deadline] = inst["deadlines"]
+    assert fire(s, deadline["id"], parse_time(deadline["due_at"]) + timedelta(seconds=1))
+    tasks = {t["activity_id"]: t["id"] for t in instance(s, inst["id"])["active_tasks"]}
+    done = s.post(f"/tasks/{tasks['call_back']}/complete", "manager1", {"data": CALL_DATA})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["status"] == "running"
+    assert [t["activity_id"] for t in done.get_json()["active_tasks"]] == ["chase_call_back"]
+    chased = s.post(
+        f"/tasks/{tasks['chase_call_back']}/complete",
+        "manager1",
+        {"data": {"overdue_reason": "rang late", "chase_action": "calling_now"}},
+    )
+    assert chased.status_code == 200, chased.get_json()
+    assert chased.get_json()["status"] == "completed" and chased.get_json()["end_state"] == "overdue_chased"
 
 
 def test_completed_in_time_cancels_the_deadline(deployed):
@@ -178,16 +209,28 @@ def test_completed_in_time_cancels_the_deadline(deployed):
     assert not any(e["type"] == "timer_fired" for e in history(s, inst["id"]))
 
 
-def test_review_missed_form_is_enforced(deployed):
+@pytest.mark.parametrize(
+    ("data", "fields"),
+    [
+        ({"overdue_reason": "x", "chase_action": "reassigned"}, ["overdue_reason"]),
+        ({"overdue_reason": "phone off", "chase_action": "gave_up"}, ["chase_action"]),
+        ({"overdue_reason": "phone off"}, ["chase_action"]),
+        (
+            {"miss_reason": "phone off", "overdue_reason": "phone off", "chase_action": "reassigned"},
+            ["miss_reason"],
+        ),
+    ],
+)
+def test_chase_form_is_enforced_and_changes_nothing(deployed, data, fields):
     s = deployed
     inst = start_ok(s, priority="high")
     [deadline] = inst["deadlines"]
     assert fire(s, deadline["id"], parse_time(deadline["due_at"]) + timedelta(seconds=1))
-    review = only_task(instance(s, inst["id"]))
-    body = assert_problem(
-        s.post(f"/tasks/{review['id']}/complete", "manager1", {"data": {"miss_reason": "x"}}), 422
-    )
-    assert list(body["errors"]) == ["miss_reason"]
+    before = instance(s, inst["id"])
+    review = next(t for t in before["active_tasks"] if t["activity_id"] == "chase_call_back")
+    body = assert_problem(s.post(f"/tasks/{review['id']}/complete", "manager1", {"data": data}), 422)
+    assert sorted(body["errors"]) == fields
+    assert instance(s, inst["id"]) == before
 
 
 # -- the deadlines index -------------------------------------------------------------------------------

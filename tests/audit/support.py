@@ -103,7 +103,8 @@ def every_kind_of_walk(s) -> list[Walk]:
 
     late = start_callback(s, "LATE")
     late.fire("call_back_overdue")
-    late.complete("review_missed", {"miss_reason": "phone off"})
+    late.complete("chase_call_back", {"overdue_reason": "phone off", "chase_action": "unreachable"})
+    late.complete("call_back", CALL_DATA)
 
     cancelled = start_callback(s, "CANCEL")
     cancelled.fire("call_back_overdue")

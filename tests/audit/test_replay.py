@@ -108,7 +108,11 @@ def test_replay_facts_of_the_example(deployed):
     fired = next(e for e in history(s, late.id) if e["type"] == "timer_fired")
     at_fire = _replay(s, late, fired["seq"])
     assert "call_back_overdue" in at_fire["completed_activities"]
-    assert _replay(s, late)["end_state"] == "missed"
+    # non-interrupting: the call-back stays open when the target passes, the chase opens beside it
+    assert [t["activity_id"] for t in at_fire["active_tasks"]] == ["call_back"]
+    chase = _replay(s, late, fired["seq"] + 1)
+    assert [t["activity_id"] for t in chase["active_tasks"]] == ["call_back", "chase_call_back"]
+    assert _replay(s, late)["end_state"] == "resolved"
     error = next(e for e in history(s, failing.id) if e["type"] == "instance_error")
     at_error = _replay(s, failing, error["seq"])
     assert at_error["status"] == "error" and at_error["variables"]["divisor"] == 0
@@ -128,9 +132,9 @@ def test_replay_does_not_depend_on_when_it_runs(deployed):
     s = deployed
     walk = start_callback(s, "T1")
     walk.fire("call_back_overdue")
-    first = [_replay(s, walk, seq) for seq in range(1, 6)]
-    walk.complete("review_missed", {"miss_reason": "phone off"})
-    assert [_replay(s, walk, seq) for seq in range(1, 6)] == first
+    first = [_replay(s, walk, seq) for seq in range(1, 5)]
+    walk.complete("chase_call_back", {"overdue_reason": "phone off", "chase_action": "reassigned"})
+    assert [_replay(s, walk, seq) for seq in range(1, 5)] == first
 
 
 def test_diagram_path(deployed):
@@ -168,8 +172,8 @@ def test_diagram_path(deployed):
     late = start_callback(s, "P2")
     late.fire("call_back_overdue")
     path = _diagram(s, late)
-    assert path["active"] == ["review_missed"]
-    assert path["taken_flows"] == ["flow_to_call", "flow_to_review", "flow_to_target"]
+    assert path["active"] == ["call_back", "chase_call_back"]  # the call-back is not withdrawn
+    assert path["taken_flows"] == ["flow_to_call", "flow_to_chase", "flow_to_target"]
     assert "call_back" not in path["completed"] and "call_back_overdue" in path["completed"]
 
 

@@ -45,18 +45,58 @@ def test_normal_priority_gets_a_day(model):
     assert out.snapshot.timers[0].due_at == T0 + timedelta(hours=24)
 
 
-def test_timer_fired_interrupts_the_task(model):
+def test_timer_fired_escalates_and_the_call_back_stays_open(model):
     runner = Runner(model)
     out = runner.start({"caller_ref": "R-1", "priority": "high"}, "manager1", T0)
     fired = runner.fire_timer(out.state, out.snapshot.timers[0].task_id, T0 + timedelta(hours=4, seconds=1))
-    assert [t.activity_id for t in fired.snapshot.open_tasks] == ["review_missed"]
-    assert _types(fired) == ["timer_fired", "task_cancelled", "task_ready"]
+    assert [t.activity_id for t in fired.snapshot.open_tasks] == ["call_back", "chase_call_back"]
+    assert _types(fired) == ["timer_fired", "task_ready"]
+    assert fired.snapshot.timers == []  # a timeDate fires once
     assert fired.events[0].data["due_at"] == (T0 + timedelta(hours=4)).isoformat()
+    tasks = {t.activity_id: t.task_id for t in fired.snapshot.open_tasks}
+    chased = runner.complete(
+        fired.state,
+        tasks["chase_call_back"],
+        {"overdue_reason": "ill", "chase_action": "reassigned"},
+        "manager1",
+        T0,
+    )
+    assert chased.snapshot.status == "running"
+    assert [t.activity_id for t in chased.snapshot.open_tasks] == ["call_back"]
     done = runner.complete(
-        fired.state, fired.snapshot.open_tasks[0].task_id, {"miss_reason": "ill"}, "manager1", T0
+        chased.state,
+        tasks["call_back"],
+        {"called_at": T0.isoformat(), "documents_needed": False},
+        "manager1",
+        T0 + timedelta(hours=5),
     )
     assert done.snapshot.status == "completed"
-    assert done.snapshot.end_state == "missed"
+    assert done.snapshot.end_state == "resolved"
+
+
+def test_call_back_made_before_the_chase_leaves_the_chase_open(model):
+    runner = Runner(model)
+    out = runner.start({"caller_ref": "R-1", "priority": "high"}, "manager1", T0)
+    fired = runner.fire_timer(out.state, out.snapshot.timers[0].task_id, T0 + timedelta(hours=4, seconds=1))
+    tasks = {t.activity_id: t.task_id for t in fired.snapshot.open_tasks}
+    called = runner.complete(
+        fired.state,
+        tasks["call_back"],
+        {"called_at": T0.isoformat(), "documents_needed": False},
+        "manager1",
+        T0,
+    )
+    assert called.snapshot.status == "running"
+    assert [t.activity_id for t in called.snapshot.open_tasks] == ["chase_call_back"]
+    done = runner.complete(
+        called.state,
+        tasks["chase_call_back"],
+        {"overdue_reason": "ill", "chase_action": "calling_now"},
+        "manager1",
+        T0,
+    )
+    assert done.snapshot.status == "completed"
+    assert done.snapshot.end_state == "overdue_chased"
 
 
 def test_unknown_task_is_not_open_and_changes_nothing(model):
