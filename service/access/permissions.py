@@ -94,6 +94,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/slas/*"): frozenset({"commissioner"}),
     ("GET", "/reports/quarterly"): frozenset({"commissioner", "manager", "auditor"}),
     ("GET", "/reports/commissioning"): frozenset({"commissioner", "auditor"}),
+    ("GET", "/reports/supervision"): frozenset({"manager", "commissioner"}),  # workforce dates only
 }
 API_PREFIX = "/api/v1"
 _PARAMETER = re.compile(r"<[^>]+>")

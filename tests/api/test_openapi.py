@@ -29,6 +29,7 @@ CONTRACT = {  # API.md's endpoint table, path -> methods
     "/slas/{key}": {"get", "put"},
     "/reports/quarterly": {"get"},
     "/reports/commissioning": {"get"},
+    "/reports/supervision": {"get"},
 }
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.api.flow import Flow
+from tests.api.helpers import assert_problem
 
 MANAGER = "manager1"
 START = {
@@ -90,3 +92,76 @@ def test_barred_at_the_recheck_removes_the_advocate_from_practice(flow):
     assert flow.open_ids(iid) == ["dbs_recheck"]
     flow.complete(iid, "dbs_recheck", {**EXTRA["dbs_recheck"], "barred": True}, MANAGER)
     flow.ended(iid, "removed_from_practice")
+
+
+# -- the supervision calendar: GET /reports/supervision ------------------------------------------------
+
+
+def _calendar(flow: Flow, user: str, query: str = "") -> dict:
+    r = flow.s.get(f"/reports/supervision{query}", user)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_the_calendar_lists_each_advocate_with_what_is_due_or_overdue(flow):
+    first = flow.start("advocate_supervision", START, MANAGER)["id"]
+    second = flow.start(
+        "advocate_supervision", {**START, "advocate": "advocate2", "update_service_subscribed": True}, MANAGER
+    )["id"]
+    flow.now = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+    [a, b] = sorted(_calendar(flow, MANAGER)["items"], key=lambda i: i["advocate"])
+    assert (a["advocate"], a["instance_id"], b["instance_id"]) == ("advocate1", first, second)
+    assert [(c["check"], c["due_at"][:10], c["status"]) for c in a["checks"]] == [
+        ("supervision", "2026-02-05", "scheduled"),
+        ("appraisal", "2027-01-05", "scheduled"),
+        ("qualification_check", "2027-01-05", "scheduled"),
+        ("dbs_recheck", "2029-01-05", "scheduled"),
+    ]
+    assert (
+        b["checks"][-1]["check"] == "update_service_check" and b["checks"][-1]["due_at"][:10] == "2027-01-05"
+    )
+    flow.now = datetime(2026, 1, 25, 9, 0, tzinfo=UTC)  # within 14 days of the first supervision
+    assert {i["advocate"]: i["due"] for i in _calendar(flow, MANAGER)["items"]} == {
+        "advocate1": True,
+        "advocate2": True,
+    }
+    # month 12 opens: supervision, appraisal and the checks of the year are pending; a week later overdue
+    for n in range(1, 12):
+        flow.advance(month_due(n))
+        for iid in (first, second):
+            flow.complete(iid, "supervision", SUPERVISION, MANAGER)
+    flow.advance(month_due(12))
+    flow.complete(first, "supervision", SUPERVISION, MANAGER)
+    flow.now = month_due(12) + timedelta(days=8)
+    items = {i["advocate"]: i for i in _calendar(flow, MANAGER)["items"]}
+    pending = {c["check"]: c["status"] for c in items["advocate1"]["checks"] if c["pending"]}
+    assert pending == {"appraisal": "overdue", "qualification_check": "overdue"}
+    assert [c["status"] for c in items["advocate2"]["checks"] if c["pending"]] == ["overdue"] * 4
+    overdue = _calendar(flow, MANAGER, "?status=overdue")["items"]
+    assert len(overdue) == 2 and items["advocate1"]["overdue"] is True
+    flow.complete(first, "appraisal", EXTRA["appraisal"], MANAGER)
+    flow.complete(first, "qualification_check", EXTRA["qualification_check"], MANAGER)
+    again = {i["advocate"]: i for i in _calendar(flow, MANAGER)["items"]}["advocate1"]
+    assert again["overdue"] is False and "qualification_check" not in [c["check"] for c in again["checks"]]
+    assert [c["due_at"][:10] for c in again["checks"]] == ["2027-02-05", "2028-01-05", "2029-01-05"]
+
+
+def test_the_commissioner_sees_advocates_and_dates_only(flow):
+    iid = flow.start("advocate_supervision", START, MANAGER)["id"]
+    flow.advance(month_due(1))
+    body = _calendar(flow, "commissioner1")
+    [item] = body["items"]
+    assert set(item) == {"advocate", "appointed_on", "month", "checks", "overdue", "due"}
+    assert iid not in json.dumps(body) and "audit_findings" not in json.dumps(body)
+    assert set(item["checks"][0]) == {"check", "due_at", "status", "pending"}
+
+
+@pytest.mark.parametrize("user", ["advocate1", "auditor1", "admin1"])
+def test_the_calendar_is_for_managers_and_commissioners(flow, user):
+    assert_problem(flow.s.get("/reports/supervision", user), 403)
+
+
+@pytest.mark.parametrize("query", ["?status=late", "?grace_days=-1", "?soon_days=x"])
+def test_the_calendar_refuses_a_bad_query_naming_the_field(flow, query):
+    body = assert_problem(flow.s.get(f"/reports/supervision{query}", MANAGER), 422)
+    assert query[1:].split("=")[0] in json.dumps(body)

@@ -172,6 +172,10 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
         lambda c: {"path": "/reports/commissioning"},
         statuses(403, 200, 403, 403, 200),
     ),
+    ("GET", "/reports/supervision"): (
+        lambda c: {"path": "/reports/supervision"},
+        statuses(403, 200, 200, 403, 403),
+    ),
 }
 
 

@@ -7,6 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from service.base.quarter import QUARTER_TEXT
+from service.cases import instances as use_cases
+from service.cases import supervision_calendar as calendar
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
 from service.http.context import actor, db
@@ -50,6 +52,26 @@ _JSON_OR_CSV = {
 }
 
 
+class SupervisionQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(
+        validate=validate.OneOf(calendar.STATUSES),
+        metadata={"description": "only advocates with an entry of this status (overdue, due, scheduled)"},
+    )
+    grace_days = fields.Integer(
+        load_default=7,
+        validate=validate.Range(min=0, max=90),
+        metadata={"description": "a pending check is overdue this many days after its date (default 7)"},
+    )
+    soon_days = fields.Integer(
+        load_default=14,
+        validate=validate.Range(min=0, max=366),
+        metadata={"description": "a check within this many days is due (default 14)"},
+    )
+
+
 def _json(body):
     response = current_app.json.response(body)
     response.status_code = 200
@@ -90,3 +112,29 @@ def quarterly(query):
 def commissioning(query):
     """Each commissioning cycle with its stage, current step and time in each stage."""
     return _json(db().read(commissioning_report.commissioning, actor(), include_ended=query["include_ended"]))
+
+
+@blp.route("/reports/supervision")
+@blp.arguments(SupervisionQuery, location="query")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "as_of, grace_days, soon_days and items: per running advocate_supervision record "
+            "the advocate, appointed_on, month, overdue, due and checks (check, due_at, status, pending); "
+            "instance_id for managers only",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+)
+def supervision(query):
+    """The supervision calendar: per advocate, the next supervision, appraisal, DBS re-check or Update
+    Service check and qualification check, and whether each is due or overdue.  Workforce dates only."""
+    report = db().read(
+        calendar.supervision_calendar,
+        actor(),
+        now=use_cases.utcnow(),
+        grace_days=query["grace_days"],
+        soon_days=query["soon_days"],
+        status=query.get("status"),
+    )
+    return _json(report)
