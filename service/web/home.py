@@ -23,6 +23,7 @@ NAV = {
         ("Cases", "web_cases.cases"),
         ("Start", "web_cases.start_list"),
         ("SLA dashboard", "web_dashboard.dashboard"),
+        ("Supervision", "web_supervision.supervision"),
     ],
     "advocate": [("Inbox", "web_inbox.inbox"), ("My cases", "web_cases.cases")],
     "commissioner": [
@@ -30,6 +31,7 @@ NAV = {
         ("Inbox", "web_inbox.inbox"),
         ("Cycles and escalations", "web_cases.cases"),
         ("Start", "web_cases.start_list"),
+        ("Supervision", "web_supervision.supervision"),
     ],
     "auditor": [
         ("Audit", "web_audit.pick"),

@@ -28,9 +28,9 @@ def test_a_page_sends_a_stranger_to_the_login_page_and_back(web):
 
 def test_each_role_s_menu_links_only_pages_it_may_open(web):
     menus = {
-        "manager1": ["/inbox", "/cases", "/start", "/dashboard"],
+        "manager1": ["/inbox", "/cases", "/start", "/dashboard", "/supervision"],
         "advocate1": ["/inbox", "/cases"],
-        "commissioner1": ["/dashboard", "/inbox", "/cases", "/start"],
+        "commissioner1": ["/dashboard", "/inbox", "/cases", "/start", "/supervision"],
         "auditor1": ["/audit", "/cases", "/dashboard"],
         "admin1": ["/cases"],
     }
