@@ -68,6 +68,8 @@ def test_each_property_gets_the_control_a_person_expects():
 
 def test_every_deployed_form_renders_a_field_per_property():
     for path in sorted((ROOT / "forms").glob("*/*.json")):
+        if path.name.endswith(".cy.json"):  # a Welsh overlay of the texts, not a form
+            continue
         schema = json.loads(path.read_text())
         fields = forms.fields_of(schema)
         assert [f.name for f in fields] == list(schema.get("properties", {})), path
