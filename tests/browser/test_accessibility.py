@@ -58,6 +58,10 @@ def test_the_main_pages_of_each_role_pass_axe(page_as, live, width):
     commissioner = page_as("commissioner1", width=width, bypass_csp=True)
     commissioner.goto(f"{live.url}/dashboard")
     seen["dashboard"] = violations(commissioner)
+    commissioner.goto(f"{live.url}/supervision")
+    seen["supervision calendar"] = violations(commissioner)
+    manager.goto(f"{live.url}/supervision")
+    seen["supervision calendar (manager)"] = violations(manager)
 
     auditor = page_as("auditor1", width=width, bypass_csp=True)
     auditor.goto(f"{live.url}/audit")
