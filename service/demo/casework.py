@@ -108,7 +108,7 @@ def referrals(load: Loader, now: datetime) -> dict[str, list[str]]:
             ref,
         )
         load.later(hours=2).complete(
-            iid, "assess_eligibility", {"advocacy_type": "imha", "qualifying_patient": False}, "manager1"
+            iid, "assess_eligibility", {"advocacy_type": "imha", "mha_status": "none"}, "manager1"
         )
         if signposted:
             signpost = {"signposted_to": "other", "signpost_details": "Local carers' centre advocacy."}
