@@ -461,9 +461,9 @@ def test_every_element_is_drawn_named_and_laid_out(process: str) -> None:
 @pytest.mark.parametrize("process", MINE)
 def test_every_user_task_and_the_start_event_have_a_complete_form(process: str) -> None:
     root = etree.parse(str(REPO / "bpmn" / f"{process}.bpmn")).getroot()
-    query = "./bpmn:process/bpmn:startEvent/@id | ./bpmn:process/bpmn:userTask/@id"
+    query = "./bpmn:process/bpmn:startEvent/@id | ./bpmn:process//bpmn:userTask/@id"
     elements = root.xpath(query, namespaces=NS)
-    forms = {p.stem for p in (REPO / "forms" / process).glob("*.json")}
+    forms = {p.stem for p in (REPO / "forms" / process).glob("*.json") if not p.name.endswith(".cy.json")}
     assert forms == set(elements)
     for element in elements:
         form = json.loads((REPO / "forms" / process / f"{element}.json").read_text(encoding="utf-8"))
