@@ -61,6 +61,9 @@ def form_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
                 errors.setdefault(extra, []).append("unknown field")
             continue
         field = ".".join(str(p) for p in error.absolute_path) or "_"
+        if error.validator == "not" and error.validator_value == {}:  # a field another answer rules out
+            errors.setdefault(field, []).append("not asked here: it belongs to another kind of advocacy")
+            continue
         errors.setdefault(field, []).append(error.message)
     return errors
 
