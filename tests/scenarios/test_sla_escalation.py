@@ -332,7 +332,12 @@ REFERRAL = {
 def test_escalations_from_casework_count_breaches_and_carry_no_case_content(driver: Driver) -> None:
     cases = [driver.start("referral_casework", {**REFERRAL, "person_ref": ref}) for ref in ("ADV-1", "ADV-2")]
     for iid in cases:
-        answers = {"advocacy_type": "imca", "lacks_capacity": True, "anyone_appropriate_to_consult": False}
+        answers = {
+            "advocacy_type": "imca",
+            "lacks_capacity": True,
+            "imca_decision": "serious_medical_treatment",
+            "anyone_appropriate_to_consult": False,
+        }
         driver.complete(iid, "assess_eligibility", answers, MANAGER)
     driver.advance_clock(T0 + timedelta(days=1, hours=1))
     escalations = driver.instances(PROCESS)
