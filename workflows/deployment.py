@@ -276,7 +276,27 @@ def build_specs(
         else:
             parser.add_dmn_xml(root, filename=name)
     spec = parser.get_spec(key)
+    _wire_event_subprocesses(spec)
     return spec, parser.get_subprocess_specs(key)
+
+
+def _wire_event_subprocesses(spec: BpmnProcessSpec) -> None:
+    """Wire each message-started event subprocess as SpiffWorkflow would on its first trigger.
+
+    SpiffWorkflow 3.2 connects such a subprocess to the process's start and end the first time its
+    message arrives, changing the spec. The specs are shared by every instance (cached), so that change
+    would leak into other instances (whose start would then run the subprocess) and be missing after a
+    restart. Done here once, the end is connected and the start is listed as an input only, which is
+    what the trigger checks; the start's own outputs stay the process's flow.
+    """
+    for name in getattr(spec.start, "trigger_specs", []):
+        task_spec = spec.task_specs.get(name)
+        if task_spec is None:
+            continue
+        if spec.start.name not in task_spec._inputs:  # the names the trigger checks
+            task_spec._inputs.append(spec.start.name)
+        if spec.end.name not in task_spec._outputs:
+            task_spec.connect(spec.end)
 
 
 def specs_for(model: ProcessModel) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:

@@ -37,7 +37,18 @@ from workflows import clock
 from workflows.deployment import specs_for
 from workflows.expressions import make_script_engine
 from workflows.model import ProcessModel
-from workflows.state import Snapshot, all_tasks, bpmn_id, due_at, dump, load, messages_of, snapshot, timer_of
+from workflows.state import (
+    Snapshot,
+    all_tasks,
+    bpmn_id,
+    due_at,
+    dump,
+    event_subprocess_starts,
+    load,
+    messages_of,
+    snapshot,
+    timer_of,
+)
 
 
 class TaskNotOpen(LookupError):
@@ -174,6 +185,18 @@ class Runner:
         with clock.at(now):
             workflow = self._load(state)
             waiting = [t for t in workflow.event_manager.tasks.values() if name in messages_of(t)]
+            starts = [s for s in event_subprocess_starts(workflow) if s[0] == name]
+            if not waiting and starts:  # an event subprocess's message start: no task waits for it
+                prior = snapshot(self.model, workflow)
+                _, definition, start = starts[0]
+                workflow.catch(BpmnEvent(definition, payload=copy.deepcopy(payload)))
+                trigger = EventDraft(
+                    "message_received",
+                    activity_id=start.bpmn_id,
+                    data={"name": name, "payload": copy.deepcopy(payload)},
+                    actor=actor,
+                )
+                return self._advance(workflow, trigger, prior)
             if not waiting:
                 raise NoWaitingEvent(f"not waiting for message '{name}'")
             prior = snapshot(self.model, workflow)

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import (
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import EventSubprocess
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -122,6 +123,24 @@ def messages_of(task: Task) -> list[str]:
     return [d.name for d in inner if isinstance(d, MessageEventDefinition)]
 
 
+def event_subprocess_starts(workflow: BpmnWorkflow) -> list[tuple[str, Any]]:
+    """(message name, its definition) of the message start events of the process's event subprocesses.
+
+    SpiffWorkflow starts an event subprocess when its event is caught, without a waiting task: while
+    the instance runs, these messages are awaited too (a safeguarding concern at any time, say).
+    """
+    if workflow.is_completed():
+        return []
+    found = []
+    for name in getattr(workflow.spec.start, "trigger_specs", []):
+        sub_spec = workflow.subprocess_specs.get(name)
+        for start in getattr(sub_spec, "bpmn_start_events", []) if sub_spec is not None else []:
+            definition = start.event_definition
+            if isinstance(definition, MessageEventDefinition):
+                found.append((definition.name, definition, start))
+    return found
+
+
 def due_at(task: Task) -> datetime | None:
     """When a waiting timer is due, as the engine computed it."""
     found = timer_of(task)
@@ -139,18 +158,65 @@ def due_at(task: Task) -> datetime | None:
     return datetime.fromtimestamp(moment.timestamp(), UTC)  # a plain datetime, not the engine clock's
 
 
+_MISSING = object()
+
+
+def _changes(data: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if base.get(k, _MISSING) != v}
+
+
+def _is_event_subprocess(workflow: BpmnWorkflow, task: Task) -> bool:
+    """The task of an event subprocess (the Camunda parser gives it a call activity's spec)."""
+    names = getattr(workflow.spec.start, "trigger_specs", [])
+    return isinstance(task.task_spec, EventSubprocess) or task.task_spec.name in names
+
+
+def _event_subprocess_base(workflow: BpmnWorkflow, task: Task) -> dict[str, Any] | None:
+    """For a task inside an event subprocess: the data the subprocess started with (else None)."""
+    sub = task.workflow
+    if sub is workflow or sub.parent_task_id is None:
+        return None
+    parent = workflow.get_task_from_id(sub.parent_task_id)
+    if parent is None or not _is_event_subprocess(workflow, parent):
+        return None
+    return sub.task_tree.data
+
+
+def _event_subprocess_results(workflow: BpmnWorkflow) -> list[tuple[float, dict[str, Any]]]:
+    """(when, what it changed) of each finished event subprocess (a safeguarding decision, say)."""
+    found = []
+    for task in workflow.tasks.values():
+        if _is_event_subprocess(workflow, task) and task.has_state(TaskState.COMPLETED):
+            sub = workflow.subprocesses.get(task.id)
+            if sub is not None:
+                found.append((task.last_state_change, _changes(task.data, sub.task_tree.data)))
+    return found
+
+
 def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The instance's variables: what its active tasks hold, latest change last; at the end, the result."""
+    """The instance's variables: what its active tasks hold, latest change last; at the end, the result.
+
+    An event subprocess starts from a copy of the data of its moment: only what it changed counts,
+    while it runs and after it finished (so a safeguarding decision stays in the variables).
+    """
     if workflow.is_completed():
-        return dict(workflow.data)
+        merged = dict(workflow.data)
+        for _, changes in sorted(_event_subprocess_results(workflow), key=lambda c: c[0]):
+            merged.update(changes)
+        merged.pop("data_objects", None)
+        return merged
     active = [
         t
         for t in all_tasks(workflow)
         if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR)
     ]
+    updates: list[tuple[float, dict[str, Any]]] = list(_event_subprocess_results(workflow))
+    for task in active:
+        base = _event_subprocess_base(workflow, task)
+        updates.append((task.last_state_change, task.data if base is None else _changes(task.data, base)))
     merged: dict[str, Any] = {}
-    for task in sorted(active, key=lambda t: t.last_state_change):
-        merged.update(task.data)
+    for _, data in sorted(updates, key=lambda u: u[0]):
+        merged.update(data)
     merged.pop("data_objects", None)
     return merged
 
@@ -205,6 +271,7 @@ def snapshot(
                 )
             )
         messages.extend(messages_of(task))
+    messages.extend(name for name, _, _ in event_subprocess_starts(workflow))
     end_state = None
     if cancelled:
         status = "cancelled"

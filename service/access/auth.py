@@ -15,12 +15,13 @@ Logins resist guessing without telling who exists:
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -91,8 +92,32 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+def check_languages(languages: Any) -> list[str]:
+    """A user's languages: a list of distinct ISO 639 codes (e.g. ["en", "cy"]), at most 10."""
+    if (
+        not isinstance(languages, list)
+        or len(languages) > 10
+        or not all(isinstance(code, str) and LANGUAGE_CODE.match(code) for code in languages)
+        or len(set(languages)) != len(languages)
+    ):
+        raise Invalid(
+            "bad languages",
+            errors={"languages": ['a list of distinct language codes such as ["en", "cy"], at most 10']},
+        )
+    return list(languages)
+
+
 def create_user(
-    session: Session, username: str, role: str, password: str | None, *, password_hash: str | None = None
+    session: Session,
+    username: str,
+    role: str,
+    password: str | None,
+    *,
+    password_hash: str | None = None,
+    languages: list[str] | None = None,
 ) -> tuple[User, str]:
     """Create a user; returns it and the password used (generated when none is given).
 
@@ -119,6 +144,7 @@ def create_user(
         active=True,
         failed_logins=0,
         created_at=datetime.now(UTC),
+        languages=check_languages(languages) if languages is not None else None,
     )
     session.add(user)
     session.flush()
@@ -236,6 +262,14 @@ def list_users(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(User.username).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def set_languages(session: Session, username: str, languages: Any) -> User:
+    """Record the languages a user works in (Welsh-medium allocation reads an advocate's)."""
+    user = get_user(session, username)
+    user.languages = check_languages(languages)
+    session.flush()
+    return user
 
 
 def deactivate_user(session: Session, actor: Actor, username: str) -> User:

@@ -66,6 +66,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/auth/revoke"): ANY_ROLE,
     ("GET", "/users"): frozenset({"admin"}),
     ("POST", "/users"): frozenset({"admin"}),
+    ("PATCH", "/users/*"): frozenset({"admin"}),
     ("POST", "/users/*/deactivate"): frozenset({"admin"}),
     ("GET", "/process-definitions"): ANY_ROLE,
     ("POST", "/process-definitions"): frozenset({"admin"}),

@@ -18,7 +18,7 @@ from sqlalchemy.orm.util import identity_key
 
 from service.access.permissions import Actor, check_can_work, may_know, require_role
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
-from service.cases import escalation, slas, task_rules
+from service.cases import casework_rules, escalation, slas, task_rules
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
@@ -61,6 +61,9 @@ def form_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
                 errors.setdefault(extra, []).append("unknown field")
             continue
         field = ".".join(str(p) for p in error.absolute_path) or "_"
+        if error.validator == "not" and error.validator_value == {}:  # a field another answer rules out
+            errors.setdefault(field, []).append("not asked here: it belongs to another kind of advocacy")
+            continue
         errors.setdefault(field, []).append(error.message)
     return errors
 
@@ -264,6 +267,7 @@ def complete_task(
         raise Invalid("the decision is not open here", errors=errors)
     if instance.status == "error":
         raise Conflict("the instance is in error; see its last history event")
+    data = {**data, **casework_rules.recorded(session, instance, task.activity_id, data)}
     try:
         outcome = runner(session, model).complete(instance.state, task_id, data, actor.username, now)
     except TaskNotOpen:
@@ -325,6 +329,20 @@ def deliver_message(
     if not delivered:
         raise NotFound(f"no instance with business key '{business_key}' is waiting for message '{name}'")
     return delivered
+
+
+def deliver_to_instance(
+    session: Session, instance: ProcessInstance, name: str, payload: dict[str, Any], by: str, now: datetime
+) -> ProcessInstance:
+    """Deliver message ``name`` to this one instance; the caller has checked who may send it."""
+    if name not in (instance.waiting_messages or {}).get("names", []):
+        raise Conflict(f"the case is not waiting for '{name}'")
+    _, model = load_instance(session, instance.id)
+    try:
+        outcome = runner(session, model).deliver(instance.state, name, payload, by, now)
+    except NoWaitingEvent:
+        raise Conflict(f"the case is not waiting for '{name}'") from None
+    return _store(session, instance, model, outcome, now)
 
 
 def cancel_instance(

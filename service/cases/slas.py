@@ -16,7 +16,12 @@ DEFAULT_SLA = {
     "key": "default",
     "provider": "Advocacy service (default)",
     "commissioner": "Local authority (default)",
-    "targets": {"allocation": "P1D", "first_contact": "P2D", "escalation_response": "P1D"},
+    "targets": {
+        "allocation": "P1D",
+        "first_contact": "P2D",
+        "escalation_response": "P1D",
+        "safeguarding_decision": "P1D",
+    },
     "urgent": {"first_contact": "PT4H"},
     "calendar": "working_days",
     "breach_threshold": 5,
@@ -43,7 +48,8 @@ def due(sla: Sla, milestone: str, start: datetime | str, urgency: str | None) ->
     target = None
     if urgency == "urgent":
         target = (sla.urgent or {}).get(milestone)
-    target = target or sla.targets.get(milestone)
+    # A milestone added after the SLA was agreed (e.g. safeguarding_decision) takes the service default.
+    target = target or sla.targets.get(milestone) or DEFAULT_SLA["targets"].get(milestone)
     if not target:
         raise ValueError(f"SLA '{sla.key}' has no target for '{milestone}'")
     return add_duration(start, target, sla.calendar)
@@ -52,9 +58,10 @@ def due(sla: Sla, milestone: str, start: datetime | str, urgency: str | None) ->
 def sla_due_function(session: Session):
     """``sla_due(milestone)`` for diagrams: due moment for this instance's SLA, urgency and start."""
 
-    def sla_due(context: dict[str, Any], milestone: str) -> str:
+    def sla_due(context: dict[str, Any], milestone: str, start: str | None = None) -> str:
+        """``start`` (optional): the moment the milestone counts from, e.g. when a concern was raised."""
         sla = find(session, context.get("sla_key"))
-        start = context.get("received_at") or context.get("breached_at") or clock.now()
+        start = start or context.get("received_at") or context.get("breached_at") or clock.now()
         return due(sla, milestone, start, context.get("urgency")).isoformat()
 
     return sla_due

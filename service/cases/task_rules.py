@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.cases import casework_rules
 from service.store.models import HistoryEvent, ProcessInstance
 
 Errors = dict[str, list[str]]
@@ -81,6 +82,7 @@ def _accept_needs_a_plan(session: Session, instance: ProcessInstance, data: dict
 RULES: dict[tuple[str, str], Rule] = {
     ("sla_escalation", "contract_review"): _decommission_needs_failed_plan,
     ("sla_escalation", "commissioner_review"): _accept_needs_a_plan,
+    **casework_rules.RULES,
 }
 
 

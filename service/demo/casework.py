@@ -18,6 +18,16 @@ ELIGIBLE_CARE_ACT = {
     "difficulty_communicating": False,
     "appropriate_individual_available": False,
 }
+ASSESSMENTS = {  # an eligible answer for each kind a demo referral is typed with
+    "care_act": ELIGIBLE_CARE_ACT,
+    "imha": {"advocacy_type": "imha", "mha_status": "detained", "setting": "hospital"},
+    "ipa_wales": {
+        **ELIGIBLE_CARE_ACT,
+        "advocacy_type": "ipa_wales",
+        "other_advocacy_available": False,
+        "statutory_process": "care_planning",
+    },
+}
 FIRST_CONTACT = {"contact_method": "in_person"}
 WORK = {
     "issues_raised": "Wants a say in the move to supported living.",
@@ -55,7 +65,9 @@ def _referral(
     for step in STEPS[: STEPS.index(until)]:
         load.later(hours=3)
         if step == "assess_eligibility":
-            load.complete(iid, step, ELIGIBLE_CARE_ACT, "manager1")
+            load.complete(
+                iid, step, ASSESSMENTS.get(variables["advocacy_type"], ELIGIBLE_CARE_ACT), "manager1"
+            )
         elif step == "allocate_advocate":
             allocation = {"advocate": advocate, "instruction": "instructed"}
             load.complete(iid, step, allocation, "manager2")
@@ -108,7 +120,7 @@ def referrals(load: Loader, now: datetime) -> dict[str, list[str]]:
             ref,
         )
         load.later(hours=2).complete(
-            iid, "assess_eligibility", {"advocacy_type": "imha", "qualifying_patient": False}, "manager1"
+            iid, "assess_eligibility", {"advocacy_type": "imha", "mha_status": "none"}, "manager1"
         )
         if signposted:
             signpost = {"signposted_to": "other", "signpost_details": "Local carers' centre advocacy."}
@@ -136,10 +148,85 @@ def referrals(load: Loader, now: datetime) -> dict[str, list[str]]:
     load.fire_due([escalation_of(load, late_contact)], now)
     add("escalated", late_contact)
 
+    second_edition(load, now, add)
+
     # overdue, not yet escalated: the scheduler escalates these when it runs
     add("overdue", _referral(load, "P-1014", now - 4 * day, "allocate_advocate"))
     add("overdue", _referral(load, "P-1015", now - 5 * day, "first_contact"))
     return made
+
+
+WELSH_MONITORING = {
+    "age_band": "65_74",
+    "sex": "female",
+    "ethnicity": "white",
+    "disability": "yes",
+    "primary_need": "physical_disability",
+    "carer": "prefer_not_to_say",
+    "preferred_language": "cy",
+    "welsh_medium_requested": True,
+    "communication_needs": ["large_print"],
+}
+
+
+def second_edition(load: Loader, now: datetime, add) -> None:
+    """The second edition's paths: Welsh-medium, safeguarding, referred back, ended early."""
+    day = timedelta(days=1)
+    # a Welsh-medium referral in Wales, allocated to the Welsh-speaking advocate2
+    welsh = _referral(
+        load, "P-1016", now - 6 * day, "allocate_advocate", advocacy_type="ipa_wales", **WELSH_MONITORING
+    )
+    load.complete(
+        welsh, "allocate_advocate", {"advocate": "advocate2", "instruction": "instructed"}, "manager1"
+    )
+    load.complete(
+        welsh, "first_contact", {**FIRST_CONTACT, "first_contact_at": load.now.isoformat()}, "advocate2"
+    )
+    add("welsh_medium", welsh)
+
+    # safeguarding: one concern decided (referred to the local authority), one awaiting the decision
+    decided = _referral(load, "P-1017", now - 10 * day, "advocacy_work", sla_key="west-vale-imha-2026")
+    load.at(now - 8 * day).message("safeguarding_concern", "P-1017", {"safeguarding_raised_by": "advocate1"})
+    referral = {
+        "safeguarding_referred": True,
+        "safeguarding_reference": "SG-2026-0041",
+        "safeguarding_advocate_role": "support_enquiry",
+    }
+    load.later(hours=3).complete(decided, "safeguarding_decision", referral, "manager1")
+    add("safeguarding", decided)
+    # P-1005 (at advocacy work): its advocate raised a concern two hours ago; the decision is open
+    load.at(now - timedelta(hours=2)).message(
+        "safeguarding_concern", "P-1005", {"safeguarding_raised_by": "advocate2"}
+    )
+
+    # instructed by the authority but not eligible: referred back, never signposted
+    back = load.at(now - 4 * day).start(
+        "referral_casework",
+        {
+            "person_ref": "P-1018",
+            "referral_source": "social_worker",
+            "advocacy_type": "care_act",
+            "urgency": "standard",
+            "authority_instructed": True,
+        },
+        "manager1",
+        "P-1018",
+    )
+    no_difficulty = {**ELIGIBLE_CARE_ACT, "difficulty_understanding": False, "difficulty_weighing": False}
+    load.later(hours=2).complete(back, "assess_eligibility", no_difficulty, "manager1")
+    returned = {
+        "referred_back_on": (now - 3 * day).date().isoformat(),
+        "referred_back_to": "Adult social care, duty team",
+        "referral_back_reason": "No substantial difficulty in any of the four areas (Care Act 2014 s.67(4)).",
+    }
+    load.complete(back, "refer_back_to_authority", returned, "manager2")
+    add("referred_back", back)
+
+    # ended early: the person declined after first contact
+    early = _referral(load, "P-1019", now - 15 * day, "advocacy_work")
+    load.message("end_case_early_requested", "P-1019", {})
+    load.complete(early, "end_case_early", {"end_reason": "person_declined"}, "manager1")
+    add("ended_early", early)
 
 
 def escalation_of(load: Loader, referral_id: str) -> str:

@@ -42,11 +42,15 @@ SLAS = {
 }
 
 
+DEMO_LANGUAGES = {"advocate1": ["en"], "advocate2": ["en", "cy"]}  # advocate2 speaks Welsh
+
+
 def create_users(session: Session) -> list[str]:
     created = []
     for username, role in DEMO_USERS:
         if session.scalars(select(User).where(User.username == username)).first() is None:
-            auth.create_user(session, username, role, DEMO_PASSWORD)
+            languages = DEMO_LANGUAGES.get(username)
+            auth.create_user(session, username, role, DEMO_PASSWORD, languages=languages)
             created.append(username)
     return created
 

@@ -62,6 +62,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # language codes the user works in, e.g. ["en", "cy"] (Welsh-medium allocation); None: not said
+    languages: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
 
 
 class ApiToken(Base):

@@ -39,9 +39,9 @@ def _is_page() -> bool:
 
 def init_web(app: Flask) -> None:
     from service.http.errors import problem_response
-    from service.web import audit_pages, cases, dashboard, home, inbox, session, supervision
+    from service.web import audit_pages, cases, casework, dashboard, home, inbox, session, supervision
 
-    for module in (session, inbox, cases, dashboard, audit_pages, supervision, home):
+    for module in (session, inbox, cases, casework, dashboard, audit_pages, supervision, home):
         app.register_blueprint(module.blp)
     unexpected = app.error_handler_spec[None][None][Exception]
 

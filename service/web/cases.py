@@ -8,8 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Invalid, NotFound
+from service.cases import casework_actions, queries
 from service.cases import instances as use
-from service.cases import queries
 from service.cases import record as case_record
 from service.cases.definitions import get_definition, list_latest, model_of
 from service.http.csrf import csrf_protect
@@ -48,7 +48,7 @@ def case(who: Actor, instance_id: str):
     def read(session) -> dict[str, Any]:
         view = queries.instance_view(session, who, instance_id)
         page: dict[str, Any] = {"case": view, "names": process_names(session), "diagram": None, "events": []}
-        page.update(element_names={}, labels={}, messages=[])
+        page.update(element_names={}, labels={}, messages=[], actions={})
         if not can_see_content(who):
             return page
         events = case_record.history(session, who, instance_id)  # an auditor's look is recorded
@@ -60,8 +60,13 @@ def case(who: Actor, instance_id: str):
             element_names=model.names,
             labels=record.field_labels(model.forms),
         )
+        page["actions"] = casework_actions.available(instance, who)
+        own = (casework_actions.SAFEGUARDING, casework_actions.END_EARLY)  # offered as actions below
         if instance.business_key and _may_send(who, model.start_role):
-            page["messages"] = list((instance.waiting_messages or {}).get("names", []))
+            names = (instance.waiting_messages or {}).get("names", [])
+            page["messages"] = [
+                n for n in names if n not in own or instance.process_key != "referral_casework"
+            ]
         return page
 
     page = (database().run if who.role == "auditor" else database().read)(read)
@@ -75,6 +80,7 @@ def case(who: Actor, instance_id: str):
         element_names=page["element_names"],
         labels=page["labels"],
         messages=page["messages"],
+        actions=page["actions"],
         timeline=record.timeline(page["events"], page["element_names"]),
         now=use.utcnow(),
         may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),

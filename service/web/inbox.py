@@ -8,8 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Conflict, Invalid
+from service.cases import casework_rules, queries
 from service.cases import instances as use
-from service.cases import queries
 from service.http.csrf import csrf_protect
 from service.web import forms
 from service.web.listing import PAGE, page_count, page_number, process_names
@@ -87,10 +87,14 @@ def _task_page(who: Actor, task_id: str, *, values=None, errors=None, status: in
         task = queries.task_view(session, who, task_id)
         instance = queries.visible_instance(session, who, task["instance_id"])
         names = process_names(session)
-        return task, instance.variables if can_see_content(who) else {}, instance.business_key, names
+        schema = task["form"] or {}
+        if (task["process_key"], task["activity_id"]) == ("referral_casework", "allocate_advocate"):
+            schema = _with_advocates(
+                session, schema, (instance.variables or {}).get("welsh_medium_requested")
+            )
+        return task, instance.variables if can_see_content(who) else {}, instance.business_key, names, schema
 
-    task, variables, business_key, names = database().read(read)
-    schema = task["form"] or {}
+    task, variables, business_key, names, schema = database().read(read)
     context = [(k, variables.get(k)) for k in schema.get("x-context", []) if k in variables]
     may_work = who.role == task["role"] and task["assignee"] in (None, who.username)
     if values is None:  # a form opens with what the case already holds (e.g. the type to confirm)
@@ -112,6 +116,17 @@ def _task_page(who: Actor, task_id: str, *, values=None, errors=None, status: in
         ),
         status,
     )
+
+
+def _with_advocates(session, schema: dict[str, Any], welsh_requested: Any) -> dict[str, Any]:
+    """The allocation form offers the service's advocates by name, Welsh speakers first if asked for."""
+    field = (schema.get("properties") or {}).get("advocate")
+    choices = casework_rules.advocate_choices(session, welsh_requested is True)
+    if not isinstance(field, dict) or not choices:
+        return schema
+    shown = {k: v for k, v in field.items() if k != "pattern"}
+    shown["oneOf"] = choices
+    return {**schema, "properties": {**schema["properties"], "advocate": shown}}
 
 
 @blp.route("/inbox/<task_id>")

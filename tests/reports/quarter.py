@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from tests.reports.conftest import Casework
 
-ELIGIBLE_IMHA = {"advocacy_type": "imha", "qualifying_patient": True}
+ELIGIBLE_IMHA = {"advocacy_type": "imha", "mha_status": "detained"}
 OUTCOMES_YES = {
     f"outcome_{m}": "yes" for m in ("informed", "involved", "negotiated", "personal_achieved", "empowered")
 }
@@ -269,7 +269,7 @@ def build_real(cw: Casework) -> dict[str, str]:
     cw.complete(
         r3,
         "assess_eligibility",
-        {"advocacy_type": "imha", "qualifying_patient": False},
+        {"advocacy_type": "imha", "mha_status": "short_term_section"},
         "2026-02-04T13:00:00+00:00",
     )
     cw.complete(r3, "signpost", {"signposted_to": "advice_service"}, "2026-02-04T14:00:00+00:00")

@@ -6,6 +6,7 @@ file and reads what it left in the database.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -93,6 +94,29 @@ def test_referrals_at_each_step(demo) -> None:
     assert {"closed", "not_eligible"} <= end_states(url, "referral_casework")
     refs = rows(url, "SELECT variables FROM process_instances WHERE process_key = 'referral_casework'")
     assert all(re.search(r'"person_ref": ?"P-\d{4}"', variables) for (variables,) in refs)
+
+
+def test_the_second_editions_paths_are_in_the_demo(demo) -> None:
+    url, _ = demo
+    assert {"closed", "not_eligible", "referred_back", "ended_early"} <= end_states(url, "referral_casework")
+    assert "safeguarding_decision" in open_tasks(url, "referral_casework")
+    cases = {
+        json.loads(v)["person_ref"]: json.loads(v)
+        for (v,) in rows(
+            url, "SELECT variables FROM process_instances WHERE process_key = 'referral_casework'"
+        )
+    }
+    assert cases["P-1009"]["advocacy_type"] == "imha" and cases["P-1009"]["duty"] == "must", "typed IMHA"
+    welsh = cases["P-1016"]
+    assert (welsh["welsh_medium_requested"], welsh["welsh_medium_provided"], welsh["advocate"]) == (
+        True,
+        True,
+        "advocate2",
+    )
+    assert cases["P-1017"]["safeguarding_referred"] is True
+    assert cases["P-1019"]["end_reason"] == "person_declined"
+    languages = dict(rows(url, "SELECT username, languages FROM users WHERE role = 'advocate'"))
+    assert "cy" in json.loads(languages["advocate2"]) and "cy" not in json.loads(languages["advocate1"])
 
 
 def test_some_referrals_are_overdue_and_some_escalated(demo) -> None:

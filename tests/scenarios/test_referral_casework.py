@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from tests.scenarios.driver import Driver, FormInvalid
 
 PROCESS = "referral_casework"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # Monday
-DMN = Path(__file__).resolve().parents[2] / "bpmn" / "eligibility.dmn"
 MANAGER, ADVOCATE = "manager1", "advocate1"
 
 REFERRAL = {
@@ -114,83 +111,14 @@ def close(driver: Driver, iid: str) -> None:
     assert driver.instance(iid)["end_state"] == "closed"
 
 
-# -- eligibility: one or more cases per rule of the decision table ------------------------
+# -- eligibility: every rule of the table is driven in test_referral_casework_eligibility.py --------
 
-CA, WA, NO_DIFF = "care_act", "ipa_wales", dict.fromkeys(CARE_ACT, False)
-ALL_DIFF = {**dict.fromkeys(CARE_ACT, True), "appropriate_individual_available": False}
-
-
-def individual(not_wanted: bool, safeguarding: bool) -> dict[str, bool]:
-    """Care Act / Wales answers when an appropriate individual is available."""
-    return {
-        **CARE_ACT,
-        "appropriate_individual_available": True,
-        "appropriate_individual_not_wanted": not_wanted,
-        "appropriate_individual_safeguarding_concern": safeguarding,
-    }
-
-
-def imca(lacks: bool, consult: bool) -> dict[str, bool]:
-    return {"lacks_capacity": lacks, "anyone_appropriate_to_consult": consult}
-
-
-ELIGIBILITY: list[tuple[str, str, dict[str, bool], bool]] = [
-    ("care_act_no_difficulty", CA, NO_DIFF, False),
-    ("care_act_no_individual", CA, CARE_ACT, True),
-    ("care_act_no_individual", CA, {**NO_DIFF, "difficulty_communicating": True}, True),
-    ("care_act_no_individual", CA, ALL_DIFF, True),
-    ("care_act_individual_not_wanted", CA, individual(True, False), True),
-    ("care_act_individual_not_wanted", CA, individual(True, True), True),
-    ("care_act_individual_safeguarding", CA, individual(False, True), True),
-    ("care_act_individual_supports", CA, individual(False, False), False),
-    ("ipa_wales_no_difficulty", WA, NO_DIFF, False),
-    ("ipa_wales_no_individual", WA, {**NO_DIFF, "difficulty_weighing": True}, True),
-    ("ipa_wales_individual_not_wanted", WA, individual(True, False), True),
-    ("ipa_wales_individual_safeguarding", WA, individual(False, True), True),
-    ("ipa_wales_individual_supports", WA, individual(False, False), False),
-    ("imca_has_capacity", "imca", {"lacks_capacity": False}, False),
-    ("imca_no_one_to_consult", "imca", imca(lacks=True, consult=False), True),
-    ("imca_someone_to_consult", "imca", imca(lacks=True, consult=True), False),
-    ("imha_qualifying", "imha", {"qualifying_patient": True}, True),
-    ("imha_not_qualifying", "imha", {"qualifying_patient": False}, False),
-    ("generic_meets_criteria", "generic", {"meets_service_criteria": True}, True),
-    ("generic_outside_criteria", "generic", {"meets_service_criteria": False}, False),
-]
-
-
-def test_every_rule_of_the_eligibility_table_has_a_scenario() -> None:
-    rules = etree.parse(str(DMN)).getroot().xpath("//*[local-name()='rule']/@id")
-    assert sorted(rules) == sorted({f"rule_{case[0]}" for case in ELIGIBILITY})
-
-
-@pytest.mark.parametrize(
-    ("rule", "kind", "answers", "eligible"),
-    ELIGIBILITY,
-    ids=[f"{c[0]}-{i}" for i, c in enumerate(ELIGIBILITY)],
-)
-def test_eligibility_rule(driver: Driver, rule: str, kind: str, answers: dict, eligible: bool) -> None:
-    iid = start(driver, advocacy_type=kind)
-    assert open_ids(driver, iid) == ["assess_eligibility"]
-    driver.complete(iid, "assess_eligibility", {"advocacy_type": kind, **answers}, MANAGER)
-    variables = driver.instance(iid)["variables"]
-    assert variables["eligible"] is eligible
-    assert variables["eligibility_reason"], "the legal basis is recorded with the decision"
-    if eligible:
-        assert open_ids(driver, iid) == ["allocate_advocate"]
-        return
-    # invariant: not eligible -> Signpost -> end `not_eligible`, never an advocate
-    assert open_ids(driver, iid) == ["signpost"]
-    assert driver.task(iid, "signpost")["role"] == "manager"
-    driver.complete(iid, "signpost", {"signposted_to": "generic_advocacy"}, MANAGER)
-    assert driver.instance(iid)["status"] == "completed"
-    assert driver.instance(iid)["end_state"] == "not_eligible"
-    assert driver.history_types(iid)[-2:] == ["task_completed", "instance_completed"]
-    assert driver.deadlines(iid) == [] and driver.instances("sla_escalation") == []
+NO_DIFF = dict.fromkeys(CARE_ACT, False)
 
 
 def test_the_manager_may_correct_the_kind_of_advocacy_when_assessing(driver: Driver) -> None:
     iid = start(driver, advocacy_type="care_act")
-    driver.complete(iid, "assess_eligibility", {"advocacy_type": "imha", "qualifying_patient": True}, MANAGER)
+    driver.complete(iid, "assess_eligibility", {"advocacy_type": "imha", "mha_status": "detained"}, MANAGER)
     assert driver.instance(iid)["variables"]["advocacy_type"] == "imha"
     assert open_ids(driver, iid) == ["allocate_advocate"]
 
@@ -207,13 +135,17 @@ def test_the_manager_may_correct_the_kind_of_advocacy_when_assessing(driver: Dri
             "appropriate_individual_available",
         ),
         ({"advocacy_type": "imca"}, "lacks_capacity"),
-        ({"advocacy_type": "imca", "lacks_capacity": True}, "anyone_appropriate_to_consult"),
-        ({"advocacy_type": "imha"}, "qualifying_patient"),
+        ({"advocacy_type": "imca", "lacks_capacity": True}, "imca_decision"),
+        (
+            {"advocacy_type": "imca", "lacks_capacity": True, "imca_decision": "care_review"},
+            "anyone_appropriate_to_consult",
+        ),
+        ({"advocacy_type": "imha"}, "mha_status"),
         ({"advocacy_type": "generic"}, "meets_service_criteria"),
         ({"advocacy_type": "citizen", "meets_service_criteria": True}, "advocacy_type"),
         ({**CARE_ACT}, "advocacy_type"),
-        ({"advocacy_type": "imha", "qualifying_patient": "yes"}, "qualifying_patient"),
-        ({"advocacy_type": "imha", "qualifying_patient": True, "eligible": True}, "eligible"),
+        ({"advocacy_type": "imha", "mha_status": True}, "mha_status"),
+        ({"advocacy_type": "imha", "mha_status": "detained", "eligible": True}, "eligible"),
     ],
 )
 def test_assessment_asks_every_question_of_the_duty(driver: Driver, answers: dict, field: str) -> None:
@@ -225,7 +157,7 @@ def test_assessment_asks_every_question_of_the_duty(driver: Driver, answers: dic
 
 def test_signpost_somewhere_else_needs_details(driver: Driver) -> None:
     iid = start(driver, advocacy_type="imha")
-    answers = {"advocacy_type": "imha", "qualifying_patient": False}
+    answers = {"advocacy_type": "imha", "mha_status": "none"}
     driver.complete(iid, "assess_eligibility", answers, MANAGER)
     other = {"signposted_to": "other"}
     assert "signpost_details" in refused(driver.complete, iid, "signpost", other, MANAGER)

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from service.access import auth
 from service.access.permissions import ROLES, require_role
+from service.base.problems import Invalid
 from service.http.context import actor, db
 from service.http.schemas import Page, Strict
 
@@ -25,6 +26,7 @@ class UserOut(Schema):
     active = fields.Boolean()
     created_at = fields.DateTime()
     locked_until = fields.DateTime(allow_none=True)
+    languages = fields.List(fields.String(), allow_none=True)
 
 
 class UserCreated(UserOut):
@@ -44,6 +46,19 @@ class UserCreate(Strict):
     password = fields.String(
         validate=validate.Length(min=auth.MIN_PASSWORD, max=1024),
         metadata={"description": "generated (and returned once) when absent"},
+    )
+    languages = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$", error="a language code such as 'cy'")),
+        validate=validate.Length(max=10),
+        metadata={"description": 'language codes the user works in, e.g. ["en", "cy"]'},
+    )
+
+
+class UserPatch(Strict):
+    languages = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$", error="a language code such as 'cy'")),
+        validate=validate.Length(max=10),
+        metadata={"description": 'language codes the user works in, e.g. ["en", "cy"]'},
     )
 
 
@@ -86,13 +101,27 @@ def create_user(body):
     require_role(actor(), "admin")
 
     def run(session):
-        user, password = auth.create_user(session, body["username"], body["role"], body.get("password"))
+        user, password = auth.create_user(
+            session, body["username"], body["role"], body.get("password"), languages=body.get("languages")
+        )
         out = {c: getattr(user, c) for c in ("username", "role", "active", "created_at", "locked_until")}
+        out["languages"] = user.languages
         if not body.get("password"):
             out["password"] = password
         return out
 
     return db().run(run)
+
+
+@blp.route("/users/<string:username>", methods=["PATCH"])
+@blp.arguments(UserPatch)
+@blp.response(200, UserOut)
+def patch_user(body, username):
+    """Change what may be changed of a user: the languages they work in (Welsh-medium allocation)."""
+    require_role(actor(), "admin")
+    if "languages" not in body:
+        raise Invalid("nothing to change", errors={"languages": ["this field is required"]})
+    return db().run(auth.set_languages, username, body["languages"])
 
 
 @blp.route("/users/<string:username>/deactivate", methods=["POST"])
