@@ -62,6 +62,7 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    language: Mapped[str | None] = mapped_column(String(8), default=None)  # "cy" or "en"; None: the browser's
 
 
 class ApiToken(Base):

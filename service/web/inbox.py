@@ -11,6 +11,7 @@ from service.base.problems import Conflict, Invalid
 from service.cases import instances as use
 from service.cases import queries
 from service.http.csrf import csrf_protect
+from service.http.problem_texts import translate
 from service.web import forms
 from service.web.listing import PAGE, page_count, page_number, process_names
 from service.web.session import database, login_required
@@ -144,7 +145,8 @@ def complete(who: Actor, task_id: str):
             who, task_id, values=data, errors=forms.merge(err.errors or {"_": [err.detail]}), status=422
         )
     except Conflict as err:
-        flash(f"{err.detail[:1].upper()}{err.detail[1:]}.", "error")
+        detail = translate(err.detail)
+        flash(f"{detail[:1].upper()}{detail[1:]}.", "error")
         return redirect(url_for("web_inbox.inbox"), code=303)
     flash("Done: the task is complete.", "success")
     return redirect(url_for("web_cases.case", instance_id=instance), code=303)

@@ -86,6 +86,10 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
         },
         statuses(201, 403, 403, 403, 403),
     ),
+    ("PATCH", "/users/*"): (
+        lambda c: {"path": "/users/advocate2", "json": {"language": "cy"}},
+        statuses(200, 403, 403, 403, 403),
+    ),
     ("POST", "/users/*/deactivate"): (
         lambda c: {"path": "/users/advocate2/deactivate"},
         statuses(200, 403, 403, 403, 403),

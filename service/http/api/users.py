@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from service.access import auth
 from service.access.permissions import ROLES, require_role
+from service.base.languages import LANGUAGES
 from service.http.context import actor, db
 from service.http.schemas import Page, Strict
 
@@ -25,6 +26,7 @@ class UserOut(Schema):
     active = fields.Boolean()
     created_at = fields.DateTime()
     locked_until = fields.DateTime(allow_none=True)
+    language = fields.String(allow_none=True, metadata={"description": "cy or en; null: the browser's"})
 
 
 class UserCreated(UserOut):
@@ -44,6 +46,18 @@ class UserCreate(Strict):
     password = fields.String(
         validate=validate.Length(min=auth.MIN_PASSWORD, max=1024),
         metadata={"description": "generated (and returned once) when absent"},
+    )
+    language = fields.String(validate=validate.OneOf(LANGUAGES), allow_none=True)
+
+
+class UserPatch(Strict):
+    language = fields.String(
+        required=True,
+        validate=validate.OneOf(LANGUAGES),
+        allow_none=True,
+        metadata={
+            "description": "the user's pages, forms and problem details: cy or en (null: the browser's)"
+        },
     )
 
 
@@ -86,13 +100,27 @@ def create_user(body):
     require_role(actor(), "admin")
 
     def run(session):
-        user, password = auth.create_user(session, body["username"], body["role"], body.get("password"))
-        out = {c: getattr(user, c) for c in ("username", "role", "active", "created_at", "locked_until")}
+        user, password = auth.create_user(
+            session, body["username"], body["role"], body.get("password"), language=body.get("language")
+        )
+        out = {c: getattr(user, c) for c in _SHOWN}
         if not body.get("password"):
             out["password"] = password
         return out
 
     return db().run(run)
+
+
+_SHOWN = ("username", "role", "active", "created_at", "locked_until", "language")
+
+
+@blp.route("/users/<string:username>", methods=["PATCH"])
+@blp.arguments(UserPatch)
+@blp.response(200, UserOut)
+def update_user(body, username):
+    """Change a user's language (``"cy"`` or ``"en"``)."""
+    require_role(actor(), "admin")
+    return db().run(auth.set_language, username, body["language"])
 
 
 @blp.route("/users/<string:username>/deactivate", methods=["POST"])
