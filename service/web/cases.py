@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Invalid, NotFound
@@ -104,7 +105,7 @@ def message(who: Actor, instance_id: str):
         if delivered > 1
         else ""
     )
-    flash(f"Recorded: {name.replace('_', ' ')}{also}.", "success")
+    flash(gettext("Recorded: %(name)s", name=name.replace("_", " ")) + f"{also}.", "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 
@@ -114,14 +115,14 @@ def message(who: Actor, instance_id: str):
 def cancel(who: Actor, instance_id: str):
     reason = request.form.get("reason", "").strip()
     if not reason or "\x00" in reason or len(reason) > 2000:
-        flash("Give a reason (up to 2,000 characters) to cancel a case.", "error")
+        flash(gettext("Give a reason (up to 2,000 characters) to cancel a case."), "error")
         return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
     def run(session):
         use.cancel_instance(session, who, instance_id, reason)
 
     database().run(run)
-    flash("The case is cancelled.", "success")
+    flash(gettext("The case is cancelled."), "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 
@@ -198,5 +199,5 @@ def start_post(who: Actor, process: str):
     except Invalid as err:
         errors = forms.merge(err.errors or {"_": [err.detail]})
         return _start_page(who, process, values=data, errors=errors, business_key=business_key, status=422)
-    flash("Started. Its first task is in the inbox of the people who do it.", "success")
+    flash(gettext("Started. Its first task is in the inbox of the people who do it."), "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from service.access.permissions import Actor, can_see_content
+from service.base.languages import N_
 from service.base.problems import Conflict, Invalid
 from service.cases import instances as use
 from service.cases import queries
@@ -18,9 +20,9 @@ from service.web.session import database, login_required
 
 blp = Blueprint("web_inbox", __name__)
 VIEWS = {
-    "mine": "Assigned to me",
-    "unclaimed": "Unclaimed, for my role",
-    "all": "Every task I may see",
+    "mine": N_("Assigned to me"),
+    "unclaimed": N_("Unclaimed, for my role"),
+    "all": N_("Every task I may see"),
 }
 
 
@@ -126,7 +128,7 @@ def task(who: Actor, task_id: str):
 @csrf_protect
 def claim(who: Actor, task_id: str):
     database().run(use.claim_task, who, task_id)
-    flash("The task is now assigned to you.", "success")
+    flash(gettext("The task is now assigned to you."), "success")
     return redirect(url_for("web_inbox.task", task_id=task_id), code=303)
 
 
@@ -148,7 +150,7 @@ def complete(who: Actor, task_id: str):
         detail = translate(err.detail)
         flash(f"{detail[:1].upper()}{detail[1:]}.", "error")
         return redirect(url_for("web_inbox.inbox"), code=303)
-    flash("Done: the task is complete.", "success")
+    flash(gettext("Done: the task is complete."), "success")
     return redirect(url_for("web_cases.case", instance_id=instance), code=303)
 
 

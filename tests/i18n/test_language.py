@@ -149,3 +149,12 @@ def test_dates_and_numbers_in_welsh(web) -> None:
         assert number(12345) == "12,345"
     with app.test_request_context():
         assert when(moment) == "Thu 26 Nov 2026, 14:30"
+
+
+def test_pages_in_welsh_keep_no_english_chrome(web) -> None:
+    browser = web("manager1")
+    browser.get("/inbox", headers=CY)
+    for welsh in ("Mewnflwch", "Achosion", "Allgofnodi", "Neidio i'r prif gynnwys", "English"):
+        assert welsh in browser.last, welsh
+    for english in (">Inbox<", ">Log out<", "Skip to main content", "Show tasks"):
+        assert english not in browser.last, english
