@@ -14,7 +14,7 @@ from service.cases import queries
 from service.cases import record as case_record
 from service.cases.definitions import get_definition, list_latest, model_of
 from service.http.csrf import csrf_protect
-from service.web import forms, record
+from service.web import forms, record, texts
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required
 
@@ -54,12 +54,15 @@ def case(who: Actor, instance_id: str):
             return page
         events = case_record.history(session, who, instance_id)  # an auditor's look is recorded
         instance, model = use.load_instance(session, instance_id)
-        view["variables"] = record.readable(view["variables"], record.value_titles(model.forms))
+        localised = texts.forms(instance.process_key, model.forms)
+        view["variables"] = record.readable(view["variables"], record.value_titles(localised))
         page.update(
-            diagram=case_record.diagram_of(session, instance, events),
+            diagram=texts.relabel_diagram(
+                case_record.diagram_of(session, instance, events), instance.process_key
+            ),
             events=[e for e in events if e["type"] != "record_read" or who.role == "auditor"],
-            element_names=model.names,
-            labels=record.field_labels(model.forms),
+            element_names=texts.element_names(instance.process_key, model.names),
+            labels=record.field_labels(localised),
         )
         if instance.business_key and _may_send(who, model.start_role):
             page["messages"] = list((instance.waiting_messages or {}).get("names", []))
@@ -135,9 +138,14 @@ def _startable(session, who: Actor) -> list[dict[str, Any]]:
     for definition in items:
         model = model_of(definition)
         if (model.start_role or "manager") == who.role:
-            form = model.forms.get(model.start_event or "", {})
+            start = model.start_event or ""
+            form = texts.form(model.forms.get(start, {}), definition.key, start) or {}
             result.append(
-                {"key": definition.key, "name": definition.name, "description": form.get("description", "")}
+                {
+                    "key": definition.key,
+                    "name": texts.process_name(definition.key, definition.name),
+                    "description": form.get("description", ""),
+                }
             )
     return result
 
@@ -154,7 +162,9 @@ def _start_form(session, who: Actor, process: str) -> tuple[str, dict[str, Any]]
     model = model_of(definition)
     if (model.start_role or "manager") != who.role:
         raise NotFound(f"no process '{process}' that you may start")
-    return definition.name, model.forms.get(model.start_event or "", {})
+    start = model.start_event or ""
+    schema = texts.form(model.forms.get(start, {}), process, start) or {}
+    return texts.process_name(process, definition.name), schema
 
 
 def _start_page(who: Actor, process: str, *, values=None, errors=None, business_key: str = "", status=200):

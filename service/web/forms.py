@@ -40,7 +40,8 @@ def _options(spec: dict[str, Any]) -> list[tuple[str, str]]:
     if "oneOf" in spec and all("const" in o for o in spec["oneOf"]):
         return [(str(o["const"]), o.get("title") or str(o["const"])) for o in spec["oneOf"]]
     if "enum" in spec:
-        return [(str(v), str(v).replace("_", " ").capitalize()) for v in spec["enum"]]
+        titles = spec.get("x-enum-titles") or {}
+        return [(str(v), titles.get(str(v)) or str(v).replace("_", " ").capitalize()) for v in spec["enum"]]
     return []
 
 

@@ -14,7 +14,7 @@ from service.cases import instances as use
 from service.cases import queries
 from service.http.csrf import csrf_protect
 from service.http.problem_texts import translate
-from service.web import forms
+from service.web import forms, texts
 from service.web.listing import PAGE, page_count, page_number, process_names
 from service.web.session import database, login_required
 
@@ -75,7 +75,7 @@ def _row(task, business_key: str | None) -> dict[str, Any]:
     return {
         "business_key": business_key,
         "id": task.id,
-        "name": task.name,
+        "name": texts.task_name(task.process_key, task.activity_id, task.name),
         "process_key": task.process_key,
         "instance_id": task.instance_id,
         "role": task.role,
@@ -93,6 +93,11 @@ def _task_page(who: Actor, task_id: str, *, values=None, errors=None, status: in
         return task, instance.variables if can_see_content(who) else {}, instance.business_key, names
 
     task, variables, business_key, names = database().read(read)
+    task = {
+        **task,
+        "name": texts.task_name(task["process_key"], task["activity_id"], task["name"]),
+        "form": texts.form(task["form"], task["process_key"], task["activity_id"]),
+    }
     schema = task["form"] or {}
     context = [(k, variables.get(k)) for k in schema.get("x-context", []) if k in variables]
     may_work = who.role == task["role"] and task["assignee"] in (None, who.username)
