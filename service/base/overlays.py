@@ -24,6 +24,23 @@ from service.base.languages import DEFAULT_LANGUAGE
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = ROOT / "forms"
 BPMN = ROOT / "bpmn"
+# elements whose name is an identifier the engine correlates on, never shown to a person
+NAMED_SKIP = frozenset({"message", "signal", "error", "escalation"})
+
+
+def named_elements(xml: bytes) -> dict[str, str]:
+    """Every element of a BPMN diagram that has a name a person reads: id -> name."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    found = {}
+    for element in etree.fromstring(xml, parser).iter():
+        if not isinstance(element.tag, str) or not element.get("name") or not element.get("id"):
+            continue
+        namespace, _, local = element.tag[1:].partition("}")
+        if "BPMN/" in namespace and "DI" not in namespace and local not in NAMED_SKIP:
+            found[element.get("id")] = element.get("name")
+    return found
 
 
 @lru_cache(maxsize=1024)
