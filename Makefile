@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 VENDOR := service/web/static/vendor/bpmn-js
-.PHONY: setup vendor browser serve test lint bench clean
+.PHONY: setup vendor browser serve test lint bench clean translations catalogues
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,17 @@ browser:
 	      || echo "could not install chromium: the browser tests will be skipped"; \
 	  else echo "chromium is not installed (apt-get install chromium): the browser tests will be skipped"; fi; }
 
-setup: $(STAMP) vendor
+# The gettext catalogues: `make translations` extracts every marked string and updates the .po files
+# (then translate the new msgids); `make catalogues` compiles the .mo files (the app also does at start-up).
+POT := service/translations/messages.pot
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o $(POT) .
+	$(BIN)/pybabel -q update -i $(POT) -d service/translations --no-fuzzy-matching --ignore-obsolete --omit-header
+
+catalogues: $(STAMP)
+	$(BIN)/pybabel -q compile -d service/translations
+
+setup: $(STAMP) vendor catalogues
 
 serve: setup
 	$(BIN)/advocacy-flow deploy

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from service.access.permissions import ROLES, Actor
+from service.base.languages import LANGUAGES
 from service.base.problems import Conflict, Invalid, Locked, NotFound, Unauthorized
 from service.store.models import ApiToken, User
 
@@ -118,6 +119,7 @@ def create_user(
     *,
     password_hash: str | None = None,
     languages: list[str] | None = None,
+    language: str | None = None,
 ) -> tuple[User, str]:
     """Create a user; returns it and the password used (generated when none is given).
 
@@ -134,6 +136,7 @@ def create_user(
         raise Invalid("bad username", errors={"username": ["letters, digits, '.', '_' or '-', at most 64"]})
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"user '{username}' already exists")
+    _check_language(language)
     password = password or secrets.token_urlsafe(12)
     if len(password) < MIN_PASSWORD:
         raise Invalid("password too short", errors={"password": [f"at least {MIN_PASSWORD} characters"]})
@@ -145,6 +148,7 @@ def create_user(
         failed_logins=0,
         created_at=datetime.now(UTC),
         languages=check_languages(languages) if languages is not None else None,
+        language=language,
     )
     session.add(user)
     session.flush()
@@ -208,15 +212,15 @@ def authenticate(session: Session | Connection, token: str) -> Actor:
     row = session.execute(_TOKEN_CHECK, {"token_hash": _token_hash(token)}).first()
     if row is None:
         raise Unauthorized("unknown token")
-    revoked_at, expires_at, active, username, role = row
+    revoked_at, expires_at, active, username, role, language = row
     if revoked_at is not None or expires_at <= now or not active:
         raise Unauthorized("the token has expired or was revoked")
-    return Actor(username=username, role=role)
+    return Actor(username=username, role=role, language=language)
 
 
 # One statement, built once, reading only the columns the check needs (every request runs it).
 _TOKEN_CHECK = (
-    select(ApiToken.revoked_at, ApiToken.expires_at, User.active, User.username, User.role)
+    select(ApiToken.revoked_at, ApiToken.expires_at, User.active, User.username, User.role, User.language)
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
@@ -242,6 +246,22 @@ def revoke_all(session: Session, user: User) -> int:
 
 
 # -- user management (admin) ---------------------------------------------------------------
+
+
+def _check_language(language: str | None) -> None:
+    if language is not None and language not in LANGUAGES:
+        raise Invalid(
+            f"unknown language '{language}'", errors={"language": [f"must be one of {', '.join(LANGUAGES)}"]}
+        )
+
+
+def set_language(session: Session, username: str, language: str | None) -> User:
+    """The language of a user's pages, forms and problem details (None: the browser's Accept-Language)."""
+    _check_language(language)
+    user = get_user(session, username)
+    user.language = language
+    session.flush()
+    return user
 
 
 def get_user(session: Session, username: str) -> User:

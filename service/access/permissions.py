@@ -22,7 +22,7 @@ Two layers ask the same questions the same way:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, false, select, true
 from sqlalchemy.orm import Session
@@ -44,6 +44,8 @@ _SEE_ALL = ("auditor", "admin")
 class Actor:
     username: str
     role: str
+    # the language the user chose for pages, forms and problem details ("cy", "en"; None: the browser's)
+    language: str | None = field(default=None, compare=False)
 
 
 def require_role(actor: Actor, *roles: str) -> None:

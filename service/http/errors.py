@@ -9,10 +9,12 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from service.base.problems import Problem
+from service.http.problem_texts import translate_problem
 
 
 def problem_response(body: dict[str, Any], status: int):
-    response = current_app.json.response(body)
+    """The problem as ``application/problem+json``, its texts in the caller's language."""
+    response = current_app.json.response(translate_problem(body))
     response.status_code = status
     response.mimetype = "application/problem+json"
     if status == 401:

@@ -64,6 +64,7 @@ class User(Base):
     created_at: Mapped[datetime]
     # language codes the user works in, e.g. ["en", "cy"] (Welsh-medium allocation); None: not said
     languages: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
+    language: Mapped[str | None] = mapped_column(String(8), default=None)  # "cy" or "en"; None: the browser's
 
 
 class ApiToken(Base):

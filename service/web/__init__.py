@@ -19,7 +19,8 @@ from flask import Flask, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from service.base.problems import Problem
-from service.web.filters import due_state, humanise, shown, when
+from service.http.problem_texts import translate
+from service.web.filters import due_state, humanise, number, percent, shown, when
 from service.web.session import web_actor
 
 
@@ -28,7 +29,8 @@ def _problem_page(err: Problem):
     if err.status == 401:
         return redirect(url_for("web_session.login", next=request.full_path.rstrip("?")))
     if request.method == "POST" and err.status == 409:
-        flash(f"{err.detail[:1].upper()}{err.detail[1:]}.", "error")
+        detail = translate(err.detail)
+        flash(f"{detail[:1].upper()}{detail[1:]}.", "error")
         return redirect(request.referrer or url_for("web.home"), code=303)
     return render_template("error.html", who=web_actor(), error=err), err.status
 
@@ -40,6 +42,9 @@ def _is_page() -> bool:
 def init_web(app: Flask) -> None:
     from service.http.errors import problem_response
     from service.web import audit_pages, cases, casework, dashboard, home, inbox, session, supervision
+    from service.web.language import init_language
+
+    init_language(app)
 
     for module in (session, inbox, cases, casework, dashboard, audit_pages, supervision, home):
         app.register_blueprint(module.blp)
@@ -58,5 +63,13 @@ def init_web(app: Flask) -> None:
         failed.status, failed.title = 500, "Something went wrong"
         return render_template("error.html", who=None, error=failed), 500
 
-    app.jinja_env.filters.update(when=when, due_state=due_state, humanise=humanise, shown=shown)
+    app.jinja_env.filters.update(
+        when=when,
+        due_state=due_state,
+        humanise=humanise,
+        shown=shown,
+        number=number,
+        percent=percent,
+        problem_text=translate,
+    )
     app.jinja_env.globals.update(nav=home.NAV, web_actor=web_actor)

@@ -24,7 +24,7 @@ from service.cases import instances as use
 from service.cases import queries, verification
 from service.cases import record as case_record
 from service.http.errors import problem_response
-from service.web import record
+from service.web import record, texts
 from service.web.filters import when
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required, web_actor
@@ -129,7 +129,7 @@ def _replay_page(who: Actor, instance_id: str, verification: dict[str, Any] | No
         start = seq or queries.last_case_event(session, who, instance_id)
         view = case_record.replay_view(session, who, instance_id, start, with_history=True)
         instance, model = use.load_instance(session, instance_id)
-        return view, instance, model.names, process_names(session)
+        return view, instance, texts.element_names(instance.process_key, model.names), process_names(session)
 
     view, instance, names, processes = database().run(read)
     last = view["last_seq"]
@@ -142,7 +142,7 @@ def _replay_page(who: Actor, instance_id: str, verification: dict[str, Any] | No
         process_name=processes.get(instance.process_key, instance.process_key),
         view=view,
         replay=view["replay"],
-        diagram=view["diagram"],
+        diagram=texts.relabel_diagram(view["diagram"], instance.process_key),
         current=current,
         rows=rows,
         last=last,
@@ -192,8 +192,8 @@ def at(instance_id: str):
 
         def read(session):
             view = case_record.replay_view(session, who, instance_id, seq)
-            _, model = use.load_instance(session, instance_id)
-            return view, model.names
+            instance, model = use.load_instance(session, instance_id)
+            return view, texts.element_names(instance.process_key, model.names)
 
         view, names = database().run(read)
     except Problem as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Invalid, NotFound
@@ -13,7 +14,7 @@ from service.cases import instances as use
 from service.cases import record as case_record
 from service.cases.definitions import get_definition, list_latest, model_of
 from service.http.csrf import csrf_protect
-from service.web import forms, record
+from service.web import forms, record, texts
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required
 
@@ -53,12 +54,15 @@ def case(who: Actor, instance_id: str):
             return page
         events = case_record.history(session, who, instance_id)  # an auditor's look is recorded
         instance, model = use.load_instance(session, instance_id)
-        view["variables"] = record.readable(view["variables"], record.value_titles(model.forms))
+        localised = texts.forms(instance.process_key, model.forms)
+        view["variables"] = record.readable(view["variables"], record.value_titles(localised))
         page.update(
-            diagram=case_record.diagram_of(session, instance, events),
+            diagram=texts.relabel_diagram(
+                case_record.diagram_of(session, instance, events), instance.process_key
+            ),
             events=[e for e in events if e["type"] != "record_read" or who.role == "auditor"],
-            element_names=model.names,
-            labels=record.field_labels(model.forms),
+            element_names=texts.element_names(instance.process_key, model.names),
+            labels=record.field_labels(localised),
         )
         page["actions"] = casework_actions.available(instance, who)
         own = (casework_actions.SAFEGUARDING, casework_actions.END_EARLY)  # offered as actions below
@@ -110,7 +114,7 @@ def message(who: Actor, instance_id: str):
         if delivered > 1
         else ""
     )
-    flash(f"Recorded: {name.replace('_', ' ')}{also}.", "success")
+    flash(gettext("Recorded: %(name)s", name=name.replace("_", " ")) + f"{also}.", "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 
@@ -120,14 +124,14 @@ def message(who: Actor, instance_id: str):
 def cancel(who: Actor, instance_id: str):
     reason = request.form.get("reason", "").strip()
     if not reason or "\x00" in reason or len(reason) > 2000:
-        flash("Give a reason (up to 2,000 characters) to cancel a case.", "error")
+        flash(gettext("Give a reason (up to 2,000 characters) to cancel a case."), "error")
         return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
     def run(session):
         use.cancel_instance(session, who, instance_id, reason)
 
     database().run(run)
-    flash("The case is cancelled.", "success")
+    flash(gettext("The case is cancelled."), "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 
@@ -140,9 +144,14 @@ def _startable(session, who: Actor) -> list[dict[str, Any]]:
     for definition in items:
         model = model_of(definition)
         if (model.start_role or "manager") == who.role:
-            form = model.forms.get(model.start_event or "", {})
+            start = model.start_event or ""
+            form = texts.form(model.forms.get(start, {}), definition.key, start) or {}
             result.append(
-                {"key": definition.key, "name": definition.name, "description": form.get("description", "")}
+                {
+                    "key": definition.key,
+                    "name": texts.process_name(definition.key, definition.name),
+                    "description": form.get("description", ""),
+                }
             )
     return result
 
@@ -159,7 +168,9 @@ def _start_form(session, who: Actor, process: str) -> tuple[str, dict[str, Any]]
     model = model_of(definition)
     if (model.start_role or "manager") != who.role:
         raise NotFound(f"no process '{process}' that you may start")
-    return definition.name, model.forms.get(model.start_event or "", {})
+    start = model.start_event or ""
+    schema = texts.form(model.forms.get(start, {}), process, start) or {}
+    return texts.process_name(process, definition.name), schema
 
 
 def _start_page(who: Actor, process: str, *, values=None, errors=None, business_key: str = "", status=200):
@@ -204,5 +215,5 @@ def start_post(who: Actor, process: str):
     except Invalid as err:
         errors = forms.merge(err.errors or {"_": [err.detail]})
         return _start_page(who, process, values=data, errors=errors, business_key=business_key, status=422)
-    flash("Started. Its first task is in the inbox of the people who do it.", "success")
+    flash(gettext("Started. Its first task is in the inbox of the people who do it."), "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)

@@ -1,11 +1,25 @@
-"""The templates' filters: moments in the service's time zone, due states, names and values for people."""
+"""The templates' filters: moments in the service's time zone, due states, names and values for people.
+
+Moments and numbers are written by Babel in the language of the request (Welsh or English).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
+from flask import has_request_context
+from flask_babel import get_locale, gettext
+
 from workflows.calendar import service_timezone
+
+
+def language() -> str:
+    """The request's language ('en' outside a request)."""
+    locale = get_locale() if has_request_context() else None
+    return str(locale) if locale is not None else "en"
 
 
 def aware(moment: datetime | str | None) -> datetime | None:
@@ -16,12 +30,24 @@ def aware(moment: datetime | str | None) -> datetime | None:
 
 
 def when(moment: datetime | str | None, with_time: bool = True) -> str:
-    """A moment for people: in the service's time zone, e.g. 'Thu 26 Nov 2026, 14:30'."""
+    """A moment for people: in the service's time zone, e.g. 'Thu 26 Nov 2026, 14:30' ('Iau 26 Tach 2026')."""
     value = aware(moment)
     if value is None:
         return "—"
     local = value.astimezone(service_timezone())
-    return local.strftime("%a %-d %b %Y, %H:%M" if with_time else "%a %-d %b %Y")
+    return format_datetime(local, "EEE d MMM y, HH:mm" if with_time else "EEE d MMM y", locale=language())
+
+
+def number(value: Any) -> str:
+    """A count or figure in the request's language ('1,234'; text such as '<5' as it is)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—" if value is None else str(value)
+    return format_decimal(value, locale=language())
+
+
+def percent(value: float | None) -> str:
+    """A share from 0 to 1 as a per cent ('75%')."""
+    return "—" if value is None else format_percent(value, locale=language())
 
 
 def due_state(due: datetime | str | None, now: datetime | None = None) -> str:
@@ -43,7 +69,7 @@ def shown(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, list):
         return ", ".join(shown(v) for v in value) or "—"
     if isinstance(value, dict):

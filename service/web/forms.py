@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from jsonschema import Draft202012Validator, FormatChecker
 from werkzeug.datastructures import MultiDict
 
@@ -39,7 +40,8 @@ def _options(spec: dict[str, Any]) -> list[tuple[str, str]]:
     if "oneOf" in spec and all("const" in o for o in spec["oneOf"]):
         return [(str(o["const"]), o.get("title") or str(o["const"])) for o in spec["oneOf"]]
     if "enum" in spec:
-        return [(str(v), str(v).replace("_", " ").capitalize()) for v in spec["enum"]]
+        titles = spec.get("x-enum-titles") or {}
+        return [(str(v), titles.get(str(v)) or str(v).replace("_", " ").capitalize()) for v in spec["enum"]]
     return []
 
 
@@ -48,7 +50,7 @@ def _control(spec: dict[str, Any]) -> tuple[str, list[tuple[str, str]], dict[str
     options = _options(spec)
     attrs: dict[str, Any] = {}
     if kind == "boolean":
-        return "yesno", [("true", "Yes"), ("false", "No")], attrs
+        return "yesno", [("true", gettext("Yes")), ("false", gettext("No"))], attrs
     if kind == "array":
         items = spec.get("items") or {}
         choices = _options(items)
@@ -130,7 +132,7 @@ def read_form(schema: dict[str, Any] | None, form: MultiDict) -> tuple[dict[str,
             continue
         raw = form.get(f.name, "")
         if "\x00" in raw:
-            errors[f.name] = ["Remove the NUL character from this answer"]
+            errors[f.name] = [gettext("Remove the NUL character from this answer")]
             continue
         if f.control == "lines":
             lines = [line.strip() for line in raw.splitlines() if line.strip()]
@@ -152,24 +154,24 @@ def _typed(raw: str, spec: dict[str, Any], control: str) -> Any:
     kind = spec.get("type")
     if kind == "boolean":
         if raw not in ("true", "false"):
-            raise ValueError("Choose Yes or No")
+            raise ValueError(gettext("Choose Yes or No"))
         return raw == "true"
     if kind == "integer":
         try:
             return int(raw)
         except ValueError:
-            raise ValueError("Enter a whole number, like 3") from None
+            raise ValueError(gettext("Enter a whole number, like 3")) from None
     if kind == "number":
         try:
             number = float(raw)
         except ValueError:
-            raise ValueError("Enter a number, like 2.5") from None
+            raise ValueError(gettext("Enter a number, like 2.5")) from None
         return int(number) if number.is_integer() else number
     if control == "datetime":
         try:
             moment = datetime.fromisoformat(raw)
         except ValueError:
-            raise ValueError("Enter a date and time, like 2026-11-26 14:30") from None
+            raise ValueError(gettext("Enter a date and time, like 2026-11-26 14:30")) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=service_timezone())
         return moment.isoformat()
@@ -194,44 +196,52 @@ def check(schema: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, list
 
 def _required(spec: dict[str, Any]) -> str:
     if spec.get("type") == "boolean" or _options(spec):
-        return "Choose an answer"
+        return gettext("Choose an answer")
     if spec.get("type") == "array":
-        return "Choose at least one" if _options(spec.get("items") or {}) else "Enter at least one line"
-    return "This field is required"
+        return (
+            gettext("Choose at least one")
+            if _options(spec.get("items") or {})
+            else gettext("Enter at least one line")
+        )
+    return gettext("This field is required")
 
 
 def _say(error: Any) -> str:
     rule, limit = error.validator, error.validator_value
     if rule == "minLength":
-        return "This field is required" if limit == 1 else f"Enter at least {limit} characters"
+        return (
+            gettext("This field is required")
+            if limit == 1
+            else gettext("Enter at least %(limit)s characters", limit=limit)
+        )
     if rule == "maxLength":
-        return f"Enter no more than {limit} characters"
+        return gettext("Enter no more than %(limit)s characters", limit=limit)
     if rule == "minimum":
-        return f"Enter {limit} or more"
+        return gettext("Enter %(limit)s or more", limit=limit)
     if rule == "maximum":
-        return f"Enter {limit} or less"
+        return gettext("Enter %(limit)s or less", limit=limit)
     if rule == "minItems":
-        return f"Choose or enter at least {limit}"
+        return gettext("Choose or enter at least %(limit)s", limit=limit)
     if rule == "maxItems":
-        return f"Choose or enter no more than {limit}"
+        return gettext("Choose or enter no more than %(limit)s", limit=limit)
     if rule == "uniqueItems":
-        return "Each entry must be different"
+        return gettext("Each entry must be different")
     if rule == "pattern":
-        return "This is not in the expected format (see the hint)"
+        return gettext("This is not in the expected format (see the hint)")
     if rule == "format":
-        return {"date": "Enter a real date", "date-time": "Enter a real date and time"}.get(
-            limit, f"Enter a valid {limit}"
+        return {"date": gettext("Enter a real date"), "date-time": gettext("Enter a real date and time")}.get(
+            limit, gettext("Enter a valid %(format)s", format=limit)
         )
     if rule in ("oneOf", "enum", "const"):
-        return "Choose one of the options"
+        return gettext("Choose one of the options")
     if rule == "type":
         return {
-            "integer": "Enter a whole number",
-            "number": "Enter a number",
-            "boolean": "Choose Yes or No",
-        }.get(limit if isinstance(limit, str) else "", "This answer is not of the right kind")
+            "integer": gettext("Enter a whole number"),
+            "number": gettext("Enter a number"),
+            "boolean": gettext("Choose Yes or No"),
+        }.get(limit if isinstance(limit, str) else "", gettext("This answer is not of the right kind"))
     if rule == "additionalProperties":
-        return "This form does not take that field"
+        return gettext("This form does not take that field")
     return error.message
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, url_for
 
 from service.access.permissions import Actor
+from service.base.languages import N_
 from service.web.session import login_required
 
 blp = Blueprint("web", __name__)
@@ -17,28 +18,75 @@ HOME = {
     "auditor": "web_audit.pick",
     "admin": "web_cases.cases",
 }
+# the roles, statuses, stages and milestones as people read them (translated where they are shown)
+WORDS = (
+    N_("manager"),
+    N_("advocate"),
+    N_("commissioner"),
+    N_("auditor"),
+    N_("admin"),
+    N_("Running"),
+    N_("Waiting"),
+    N_("Completed"),
+    N_("Cancelled"),
+    N_("Error"),
+    N_("Open"),
+    N_("Analyse"),
+    N_("Plan"),
+    N_("Deliver"),
+    N_("Review"),
+    N_("Allocation"),
+    N_("First contact"),
+    N_("Informed"),
+    N_("Involved"),
+    N_("Negotiated"),
+    N_("Personal achieved"),
+    N_("Empowered"),
+    N_("Self"),
+    N_("Family"),
+    N_("Social worker"),
+    N_("Health"),
+    N_("Care provider"),
+    N_("Other"),
+    N_("Care act"),
+    N_("Ipa wales"),
+    N_("Imca"),
+    N_("Imha"),
+    N_("Generic"),
+    N_("Urgent"),
+    N_("Standard"),
+    N_("Eligible"),
+    N_("Not eligible"),
+    N_("Pending"),
+    N_("Resolved"),
+    N_("Remedy accepted"),
+    N_("Improved"),
+    N_("Contract continued"),
+    N_("Decommissioned"),
+    N_("In progress"),
+)
 NAV = {
     "manager": [
-        ("Inbox", "web_inbox.inbox"),
-        ("Cases", "web_cases.cases"),
-        ("Start", "web_cases.start_list"),
-        ("SLA dashboard", "web_dashboard.dashboard"),
-        ("Supervision", "web_supervision.supervision"),
+        (N_("Inbox"), "web_inbox.inbox"),
+        (N_("Cases"), "web_cases.cases"),
+        (N_("Start"), "web_cases.start_list"),
+        (N_("SLA dashboard"), "web_dashboard.dashboard"),
+        (N_("Supervision"), "web_supervision.supervision"),
     ],
-    "advocate": [("Inbox", "web_inbox.inbox"), ("My cases", "web_cases.cases")],
+    "advocate": [(N_("Inbox"), "web_inbox.inbox"), (N_("My cases"), "web_cases.cases")],
     "commissioner": [
-        ("Dashboard", "web_dashboard.dashboard"),
-        ("Inbox", "web_inbox.inbox"),
-        ("Cycles and escalations", "web_cases.cases"),
-        ("Start", "web_cases.start_list"),
-        ("Supervision", "web_supervision.supervision"),
+        (N_("Dashboard"), "web_dashboard.dashboard"),
+        (N_("Inbox"), "web_inbox.inbox"),
+        (N_("Cycles and escalations"), "web_cases.cases"),
+        (N_("Start"), "web_cases.start_list"),
+        (N_("Supervision"), "web_supervision.supervision"),
     ],
     "auditor": [
-        ("Audit", "web_audit.pick"),
-        ("Cases", "web_cases.cases"),
-        ("Dashboard", "web_dashboard.dashboard"),
+        (N_("Audit"), "web_audit.pick"),
+        (N_("Cases"), "web_cases.cases"),
+        (N_("Dashboard"), "web_dashboard.dashboard"),
     ],
-    "admin": [("Instances", "web_cases.cases")],
+    "admin": [(N_("Instances"), "web_cases.cases")],
 }
 
 

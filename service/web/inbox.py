@@ -5,21 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from service.access.permissions import Actor, can_see_content
+from service.base.languages import N_
 from service.base.problems import Conflict, Invalid
 from service.cases import casework_rules, queries
 from service.cases import instances as use
 from service.http.csrf import csrf_protect
-from service.web import forms
+from service.http.problem_texts import translate
+from service.web import forms, texts
 from service.web.listing import PAGE, page_count, page_number, process_names
 from service.web.session import database, login_required
 
 blp = Blueprint("web_inbox", __name__)
 VIEWS = {
-    "mine": "Assigned to me",
-    "unclaimed": "Unclaimed, for my role",
-    "all": "Every task I may see",
+    "mine": N_("Assigned to me"),
+    "unclaimed": N_("Unclaimed, for my role"),
+    "all": N_("Every task I may see"),
 }
 
 
@@ -72,7 +75,7 @@ def _row(task, business_key: str | None) -> dict[str, Any]:
     return {
         "business_key": business_key,
         "id": task.id,
-        "name": task.name,
+        "name": texts.task_name(task.process_key, task.activity_id, task.name),
         "process_key": task.process_key,
         "instance_id": task.instance_id,
         "role": task.role,
@@ -95,6 +98,12 @@ def _task_page(who: Actor, task_id: str, *, values=None, errors=None, status: in
         return task, instance.variables if can_see_content(who) else {}, instance.business_key, names, schema
 
     task, variables, business_key, names, schema = database().read(read)
+    task = {
+        **task,
+        "name": texts.task_name(task["process_key"], task["activity_id"], task["name"]),
+        "form": texts.form(schema or task["form"], task["process_key"], task["activity_id"]),
+    }
+    schema = task["form"] or {}
     context = [(k, variables.get(k)) for k in schema.get("x-context", []) if k in variables]
     may_work = who.role == task["role"] and task["assignee"] in (None, who.username)
     if values is None:  # a form opens with what the case already holds (e.g. the type to confirm)
@@ -140,7 +149,7 @@ def task(who: Actor, task_id: str):
 @csrf_protect
 def claim(who: Actor, task_id: str):
     database().run(use.claim_task, who, task_id)
-    flash("The task is now assigned to you.", "success")
+    flash(gettext("The task is now assigned to you."), "success")
     return redirect(url_for("web_inbox.task", task_id=task_id), code=303)
 
 
@@ -159,9 +168,10 @@ def complete(who: Actor, task_id: str):
             who, task_id, values=data, errors=forms.merge(err.errors or {"_": [err.detail]}), status=422
         )
     except Conflict as err:
-        flash(f"{err.detail[:1].upper()}{err.detail[1:]}.", "error")
+        detail = translate(err.detail)
+        flash(f"{detail[:1].upper()}{detail[1:]}.", "error")
         return redirect(url_for("web_inbox.inbox"), code=303)
-    flash("Done: the task is complete.", "success")
+    flash(gettext("Done: the task is complete."), "success")
     return redirect(url_for("web_cases.case", instance_id=instance), code=303)
 
 

@@ -32,7 +32,9 @@ def page_number(args: Any) -> int:
 def process_names(session: Session) -> dict[str, str]:
     """Process key -> its human name (of the latest version)."""
     definitions, _ = list_latest(session, 1000, 0)
-    return {d.key: d.name for d in definitions}
+    from service.web.texts import process_name
+
+    return {d.key: process_name(d.key, d.name) for d in definitions}
 
 
 def instances_with_names(

@@ -98,7 +98,10 @@ def login_post():
     except Problem as err:
         return _login_failed(_sentence(err), username, target, err.status)
     old = session.get(TOKEN_KEY)
-    session.clear()  # a fresh session at login: nothing of an earlier one carries over
+    language = session.get("language")
+    session.clear()  # a fresh session at login: nothing of an earlier one carries over but its language
+    if language is not None:
+        session["language"] = language
     if isinstance(old, str):
         database().run(auth.revoke, old)
     session[TOKEN_KEY] = token
@@ -108,7 +111,10 @@ def login_post():
 
 
 def _sentence(err: Problem) -> str:
-    return err.detail[:1].upper() + err.detail[1:] + "."
+    from service.http.problem_texts import translate
+
+    detail = translate(err.detail)
+    return detail[:1].upper() + detail[1:] + "."
 
 
 def _login_failed(message: str, username: str, target: str | None, status: int):

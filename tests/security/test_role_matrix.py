@@ -87,7 +87,7 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
         statuses(201, 403, 403, 403, 403),
     ),
     ("PATCH", "/users/*"): (
-        lambda c: {"path": "/users/advocate2", "json": {"languages": ["en", "cy"]}},
+        lambda c: {"path": "/users/advocate2", "json": {"language": "cy", "languages": ["en", "cy"]}},
         statuses(200, 403, 403, 403, 403),
     ),
     ("POST", "/users/*/deactivate"): (

@@ -100,7 +100,15 @@ def test_admin_creates_users(service):
     )
     assert r.status_code == 201, r.get_json()
     created = r.get_json()
-    assert set(created) == {"username", "role", "active", "created_at", "locked_until", "languages"}
+    assert set(created) == {
+        "username",
+        "role",
+        "active",
+        "created_at",
+        "locked_until",
+        "language",
+        "languages",
+    }
     assert (created["username"], created["role"], created["active"]) == ("ann.lee", "advocate", True)
     login = _login(service, "ann.lee", "a-long-password")
     assert login.status_code == 200 and login.get_json()["role"] == "advocate"

@@ -8,6 +8,20 @@ from service.cases import instances as use
 from service.cases import queries
 from service.http.context import actor, db
 from service.http.schemas import CompleteRequest, InstanceOut, TaskList, TaskOut, TaskQuery, TaskWithForm
+from service.web import texts
+
+TASK_COLUMNS = (
+    "id",
+    "instance_id",
+    "process_key",
+    "activity_id",
+    "name",
+    "role",
+    "assignee",
+    "status",
+    "created_at",
+    "due_at",
+)
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="User tasks")
 
@@ -18,13 +32,26 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="User tasks
 def list_tasks(query):
     who = actor()
     items, total = db().read(queries.list_tasks, who, query, use.utcnow())
-    return {"items": items, "total": total}
+    named = [
+        {
+            **{c: getattr(t, c) for c in TASK_COLUMNS},
+            "name": texts.task_name(t.process_key, t.activity_id, t.name),
+        }
+        for t in items
+    ]
+    return {"items": named, "total": total}
 
 
 @blp.route("/tasks/<string:task_id>")
 @blp.response(200, TaskWithForm)
 def get_task(task_id):
-    return db().read(queries.task_view, actor(), task_id)
+    """The task and its form, their texts in the caller's language (field names and values never change)."""
+    task = db().read(queries.task_view, actor(), task_id)
+    return {
+        **task,
+        "name": texts.task_name(task["process_key"], task["activity_id"], task["name"]),
+        "form": texts.form(task["form"], task["process_key"], task["activity_id"]),
+    }
 
 
 @blp.route("/tasks/<string:task_id>/claim", methods=["POST"])

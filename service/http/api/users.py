@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from service.access import auth
 from service.access.permissions import ROLES, require_role
+from service.base.languages import LANGUAGES
 from service.base.problems import Invalid
 from service.http.context import actor, db
 from service.http.schemas import Page, Strict
@@ -27,6 +28,7 @@ class UserOut(Schema):
     created_at = fields.DateTime()
     locked_until = fields.DateTime(allow_none=True)
     languages = fields.List(fields.String(), allow_none=True)
+    language = fields.String(allow_none=True, metadata={"description": "cy or en; null: the browser's"})
 
 
 class UserCreated(UserOut):
@@ -52,6 +54,7 @@ class UserCreate(Strict):
         validate=validate.Length(max=10),
         metadata={"description": 'language codes the user works in, e.g. ["en", "cy"]'},
     )
+    language = fields.String(validate=validate.OneOf(LANGUAGES), allow_none=True)
 
 
 class UserPatch(Strict):
@@ -59,6 +62,13 @@ class UserPatch(Strict):
         fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$", error="a language code such as 'cy'")),
         validate=validate.Length(max=10),
         metadata={"description": 'language codes the user works in, e.g. ["en", "cy"]'},
+    )
+    language = fields.String(
+        validate=validate.OneOf(LANGUAGES),
+        allow_none=True,
+        metadata={
+            "description": "the user's pages, forms and problem details: cy or en (null: the browser's)"
+        },
     )
 
 
@@ -102,10 +112,14 @@ def create_user(body):
 
     def run(session):
         user, password = auth.create_user(
-            session, body["username"], body["role"], body.get("password"), languages=body.get("languages")
+            session,
+            body["username"],
+            body["role"],
+            body.get("password"),
+            languages=body.get("languages"),
+            language=body.get("language"),
         )
-        out = {c: getattr(user, c) for c in ("username", "role", "active", "created_at", "locked_until")}
-        out["languages"] = user.languages
+        out = {c: getattr(user, c) for c in _SHOWN}
         if not body.get("password"):
             out["password"] = password
         return out
@@ -113,15 +127,26 @@ def create_user(body):
     return db().run(run)
 
 
+_SHOWN = ("username", "role", "active", "created_at", "locked_until", "language", "languages")
+
+
 @blp.route("/users/<string:username>", methods=["PATCH"])
 @blp.arguments(UserPatch)
 @blp.response(200, UserOut)
-def patch_user(body, username):
-    """Change what may be changed of a user: the languages they work in (Welsh-medium allocation)."""
+def update_user(body, username):
+    """Change a user's language (``"cy"`` or ``"en"``) and the languages they work in (Welsh-medium allocation)."""
     require_role(actor(), "admin")
-    if "languages" not in body:
-        raise Invalid("nothing to change", errors={"languages": ["this field is required"]})
-    return db().run(auth.set_languages, username, body["languages"])
+    if not body:
+        raise Invalid("nothing to change", errors={"language": ["give language or languages"]})
+
+    def run(session):
+        if "languages" in body:
+            auth.set_languages(session, username, body["languages"])
+        if "language" in body:
+            auth.set_language(session, username, body["language"])
+        return auth.get_user(session, username)
+
+    return db().run(run)
 
 
 @blp.route("/users/<string:username>/deactivate", methods=["POST"])

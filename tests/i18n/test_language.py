@@ -1,0 +1,160 @@
+"""The language of a request: the user's, the session's switch, Accept-Language, English; `<html lang>`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from service.web.language import compile_catalogues
+from tests.api.helpers import assert_problem
+
+CY = {"Accept-Language": "cy"}
+
+
+def test_catalogues_compile(tmp_path) -> None:
+    po = tmp_path / "cy" / "LC_MESSAGES"
+    po.mkdir(parents=True)
+    (po / "messages.po").write_text('msgid ""\nmsgstr ""\n\nmsgid "Yes"\nmsgstr "Ie"\n', encoding="utf-8")
+    assert compile_catalogues(tmp_path) == [po / "messages.mo"]
+    assert compile_catalogues(tmp_path) == []  # up to date: not written again
+
+
+def test_problem_details_follow_accept_language(service) -> None:
+    body = assert_problem(service.client.get("/api/v1/tasks", headers=CY), 401)
+    assert body["title"] == "Heb ei awdurdodi"
+    assert body["detail"] == "anfonwch 'Authorization: Bearer <tocyn>'"
+    assert body["type"].endswith("/unauthorized")  # the type URI never changes with the language
+    english = assert_problem(service.client.get("/api/v1/tasks", headers={"Accept-Language": "en"}), 401)
+    assert english["title"] == "Unauthorized"
+    default = assert_problem(service.client.get("/api/v1/tasks"), 401)
+    assert default["title"] == "Unauthorized"
+    regional = assert_problem(service.client.get("/api/v1/tasks", headers={"Accept-Language": "cy-GB"}), 401)
+    assert regional["title"] == "Heb ei awdurdodi"
+
+
+def test_a_detail_with_values_is_translated_and_keeps_them(service) -> None:
+    response = service.client.get("/api/v1/tasks/no-such-task", headers={**service.headers("manager1"), **CY})
+    body = assert_problem(response, 404)
+    assert body["title"] == "Heb ei ganfod"
+    assert body["detail"] == "nid oes tasg no-such-task"
+
+
+def test_user_language_set_and_refused(service) -> None:
+    created = service.post("/users", "admin1", {"username": "gwen", "role": "advocate", "language": "cy"})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["language"] == "cy"
+    for bad in ("fr", "CY", "", 1, ["cy"]):
+        response = service.post(
+            "/users", "admin1", {"username": "x" + str(len(str(bad))), "role": "advocate", "language": bad}
+        )
+        assert_problem(response, 422)
+        assert "language" in response.get_json()["errors"]
+    patch = service.client.patch(
+        "/api/v1/users/manager1", json={"language": "cy"}, headers=service.headers("admin1")
+    )
+    assert patch.status_code == 200 and patch.get_json()["language"] == "cy"
+    # the user's language wins over Accept-Language
+    body = assert_problem(
+        service.client.get(
+            "/api/v1/tasks/nope", headers={**service.headers("manager1"), "Accept-Language": "en"}
+        ),
+        404,
+    )
+    assert body["title"] == "Heb ei ganfod"
+    for bad in ({"language": "de"}, {"language": "cy", "role": "admin"}, {}):
+        response = service.client.patch("/api/v1/users/manager1", json=bad, headers=service.headers("admin1"))
+        assert_problem(response, 422)
+    assert_problem(
+        service.client.patch(
+            "/api/v1/users/nobody", json={"language": "en"}, headers=service.headers("admin1")
+        ),
+        404,
+    )
+    assert_problem(
+        service.client.patch(
+            "/api/v1/users/manager1", json={"language": "en"}, headers=service.headers("manager1")
+        ),
+        403,
+    )
+    back = service.client.patch(
+        "/api/v1/users/manager1", json={"language": None}, headers=service.headers("admin1")
+    )
+    assert back.status_code == 200 and back.get_json()["language"] is None
+
+
+def _lang(html: str) -> str:
+    return re.search(r'<html lang="([^"]+)"', html).group(1)
+
+
+def test_pages_follow_accept_language_and_the_switch(web) -> None:
+    browser = web()
+    page = browser.get("/login", headers=CY)
+    assert _lang(browser.last) == "cy" and page.status_code == 200
+    browser.get("/login")
+    assert _lang(browser.last) == "en-GB"
+    switched = browser.post("/language", {"language": "cy", "next": "/login?next=/cases"}, page="/login")
+    assert switched.status_code == 303 and switched.headers["Location"].endswith("/login?next=/cases")
+    browser.get("/login")
+    assert _lang(browser.last) == "cy"
+    browser.login("manager1")  # the choice made before logging in is kept
+    browser.get("/inbox?view=unclaimed")
+    assert _lang(browser.last) == "cy"
+    assert 'name="next" value="/inbox?view=unclaimed"' in browser.last
+
+
+def test_switch_is_remembered_for_the_user(web, service) -> None:
+    browser = web("advocate1")
+    back = browser.post("/language", {"language": "cy", "next": "/cases?page=1"}, page="/inbox")
+    assert back.status_code == 303 and back.headers["Location"].endswith("/cases?page=1")
+    body = assert_problem(service.client.get("/api/v1/tasks/nope", headers=service.headers("advocate1")), 404)
+    assert body["title"] == "Heb ei ganfod"  # the API answers the same user in Welsh now
+    other = web("advocate1")  # a new session of the same user
+    other.get("/inbox", headers={"Accept-Language": "en"})
+    assert _lang(other.last) == "cy"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"language": "fr", "next": "/inbox"},
+        {"language": "", "next": "/inbox"},
+    ],
+)
+def test_switch_refuses_an_unknown_language(web, form) -> None:
+    browser = web("manager1")
+    response = browser.post("/language", form, page="/inbox")
+    assert response.status_code == 422
+    browser.get("/inbox")
+    assert _lang(browser.last) == "en-GB"
+
+
+def test_switch_needs_csrf_and_stays_on_the_site(web) -> None:
+    browser = web("manager1")
+    browser.get("/inbox")
+    assert browser.post("/language", {"language": "cy", "next": "/inbox"}, csrf=False).status_code == 403
+    away = browser.post("/language", {"language": "cy", "next": "//evil.example/x"}, page="/inbox")
+    assert away.status_code == 303 and "evil" not in away.headers["Location"]
+
+
+def test_dates_and_numbers_in_welsh(web) -> None:
+    from datetime import UTC, datetime
+
+    from service.web.filters import number, when
+
+    app = web().client.application
+    moment = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
+    with app.test_request_context(headers=CY):
+        assert when(moment) == "Iau 26 Tach 2026, 14:30"
+        assert number(12345) == "12,345"
+    with app.test_request_context():
+        assert when(moment) == "Thu 26 Nov 2026, 14:30"
+
+
+def test_pages_in_welsh_keep_no_english_chrome(web) -> None:
+    browser = web("manager1")
+    browser.get("/inbox", headers=CY)
+    for welsh in ("Mewnflwch", "Achosion", "Allgofnodi", "Neidio i'r prif gynnwys", "English"):
+        assert welsh in browser.last, welsh
+    for english in (">Inbox<", ">Log out<", "Skip to main content", "Show tasks"):
+        assert english not in browser.last, english
