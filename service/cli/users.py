@@ -21,7 +21,8 @@ def users() -> None:
     "--role", required=True, type=click.Choice(["admin", "commissioner", "manager", "advocate", "auditor"])
 )
 @click.option("--password", default=None, help="Generated and printed when not given.")
-def users_create(name: str, role: str, password: str | None) -> None:
+@click.option("--languages", default=None, help='Language codes the user works in, e.g. "en,cy".')
+def users_create(name: str, role: str, password: str | None, languages: str | None) -> None:
     """Create a user and print a token for it."""
     from service.access import auth
     from service.base.problems import Problem
@@ -30,7 +31,8 @@ def users_create(name: str, role: str, password: str | None) -> None:
     database = open_database(settings)
 
     def run(session):
-        user, used = auth.create_user(session, name, role, password)
+        codes = [c.strip() for c in languages.split(",") if c.strip()] if languages is not None else None
+        user, used = auth.create_user(session, name, role, password, languages=codes)
         token, expires = auth.issue_token(session, user, settings.token_ttl_hours)
         return used, token, expires
 

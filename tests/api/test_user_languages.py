@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import ROOT
+
 
 def patch(service, user: str, username: str, body):
     return service.client.patch(f"/api/v1/users/{username}", json=body, headers=service.headers(user))
@@ -38,3 +40,61 @@ def test_patch_needs_languages_and_a_known_user_and_the_admin(service) -> None:
     assert patch(service, "admin1", "advocate1", {"role": "admin"}).status_code == 422
     assert patch(service, "admin1", "nobody", {"languages": ["cy"]}).status_code == 404
     assert patch(service, "manager1", "advocate1", {"languages": ["cy"]}).status_code == 403
+
+
+def test_welsh_requested_and_an_english_only_advocate_without_a_reason_is_a_422_over_http(service) -> None:
+    assert (
+        service.deploy(
+            [ROOT / "bpmn" / "referral_casework.bpmn", ROOT / "bpmn" / "eligibility.dmn"]
+        ).status_code
+        == 201
+    )
+    assert patch(service, "admin1", "advocate1", {"languages": ["en"]}).status_code == 200
+    assert patch(service, "admin1", "advocate2", {"languages": ["cy", "en"]}).status_code == 200
+    referral = {
+        "person_ref": "ADV-2026-0401",
+        "referral_source": "self",
+        "advocacy_type": "ipa_wales",
+        "urgency": "standard",
+        "welsh_medium_requested": True,
+        "preferred_language": "cy",
+    }
+    started = service.post(
+        "/process-instances", "manager1", {"process": "referral_casework", "variables": referral}
+    )
+    assert started.status_code == 201, started.get_json()
+    iid = started.get_json()["id"]
+    answers = {
+        "advocacy_type": "ipa_wales",
+        "difficulty_understanding": True,
+        "difficulty_retaining": False,
+        "difficulty_weighing": False,
+        "difficulty_communicating": False,
+        "appropriate_individual_available": False,
+        "other_advocacy_available": False,
+    }
+    task = started.get_json()["active_tasks"][0]["id"]
+    assert service.post(f"/tasks/{task}/complete", "manager1", {"data": answers}).status_code == 200
+    before = service.get(f"/process-instances/{iid}", "manager1").get_json()
+    allocation = next(t["id"] for t in before["active_tasks"] if t["activity_id"] == "allocate_advocate")
+    refused = service.post(
+        f"/tasks/{allocation}/complete",
+        "manager1",
+        {"data": {"advocate": "advocate1", "instruction": "instructed"}},
+    )
+    assert refused.status_code == 422 and "welsh_medium_reason" in refused.get_json()["errors"]
+    after = service.get(f"/process-instances/{iid}", "manager1").get_json()
+    assert after == before, "state unchanged"
+    history = service.get(f"/process-instances/{iid}/history", "manager1").get_json()
+    assert not any(
+        e.get("activity_id") == "allocate_advocate" and e["type"] == "task_completed"
+        for e in history["items"]
+    )
+    done = service.post(
+        f"/tasks/{allocation}/complete",
+        "manager1",
+        {"data": {"advocate": "advocate2", "instruction": "instructed"}},
+    )
+    assert done.status_code == 200
+    variables = service.get(f"/process-instances/{iid}", "manager1").get_json()["variables"]
+    assert variables["welsh_medium_provided"] is True

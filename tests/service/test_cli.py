@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -61,3 +62,17 @@ def test_users_create_prints_a_working_token(tmp_path):
 @pytest.mark.parametrize("role", ["root", ""])
 def test_users_create_refuses_unknown_roles(tmp_path, role):
     assert _cli(tmp_path, "users", "create", "bob", "--role", role).returncode != 0
+
+
+def test_users_create_records_an_advocates_languages(tmp_path):
+    made = _cli(tmp_path, "users", "create", "cerys", "--role", "advocate", "--languages", "cy,en")
+    assert made.returncode == 0, made.stderr
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    with engine.connect() as conn:
+        (languages,) = conn.execute(text("SELECT languages FROM users WHERE username = 'cerys'")).one()
+    engine.dispose()
+    assert json.loads(languages) == ["cy", "en"]
+    refused = _cli(tmp_path, "users", "create", "dai", "--role", "advocate", "--languages", "Welsh")
+    assert refused.returncode == 1 and "languages" in refused.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from service.access import auth
 from tests.web.test_tasks import ELIGIBLE, REFERRAL
 
@@ -77,3 +79,38 @@ def test_the_allocation_form_lists_welsh_speakers_first_when_asked_for(all_deplo
     )
     assert r.status_code == 422 and "Welsh" in manager.last
     assert "allocate_advocate" in _tasks(all_deployed, iid)
+
+
+def test_the_referral_form_asks_monitoring_each_with_prefer_not_to_say(all_deployed, web) -> None:
+    manager = web("manager1")
+    page = manager.get("/start/referral_casework").get_data(as_text=True)
+    for field in (
+        "age_band",
+        "sex",
+        "ethnicity",
+        "disability",
+        "primary_need",
+        "carer",
+        "preferred_language",
+    ):
+        assert f'name="{field}"' in page, field
+    assert page.count('value="prefer_not_to_say"') >= 8  # the seven monitoring fields and communication needs
+    assert re.search(r'<input[^>]*name="communication_needs"', page), "the needs as check boxes"
+    assert re.search(r'<input[^>]*type="checkbox"[^>]*>', page)
+    data = [
+        ("person_ref", "ADV-2026-0501"),
+        ("referral_source", "self"),
+        ("advocacy_type", "care_act"),
+        ("urgency", "standard"),
+        ("sex", "prefer_not_to_say"),
+        ("communication_needs", "easy_read"),
+        ("communication_needs", "bsl"),
+    ]
+    r = manager.post("/start/referral_casework", data)
+    assert r.status_code == 303, manager.last[:2000]
+    items = all_deployed.get("/process-instances?process=referral_casework", "manager1").get_json()["items"]
+    variables = all_deployed.get(f"/process-instances/{items[0]['id']}", "manager1").get_json()["variables"]
+    assert variables["sex"] == "prefer_not_to_say" and sorted(variables["communication_needs"]) == [
+        "bsl",
+        "easy_read",
+    ]
