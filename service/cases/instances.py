@@ -18,7 +18,7 @@ from sqlalchemy.orm.util import identity_key
 
 from service.access.permissions import Actor, check_can_work, may_know, require_role
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
-from service.cases import escalation, slas, task_rules
+from service.cases import escalation, message_starts, slas, task_rules
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
@@ -172,10 +172,12 @@ def start_instance(
     business_key: str | None = None,
     now: datetime | None = None,
     continues: str | None = None,
+    message: str | None = None,
 ) -> ProcessInstance:
     """Start ``process``; ``actor`` None means the service itself (an escalation, a continuation).
 
-    ``continues`` names the instance this one carries on from (recorded in ``instance_started``).
+    ``continues`` names the instance this one carries on from, ``message`` the message that started
+    it (both recorded in ``instance_started``).
     """
     now = now or utcnow()
     definition = get_definition(session, process, version)
@@ -219,6 +221,8 @@ def start_instance(
     outcome.events[0].data["business_key"] = business_key
     if continues:
         outcome.events[0].data["continues"] = continues
+    if message:
+        outcome.events[0].data["message"] = message
     return _store(session, instance, model, outcome, now)
 
 
@@ -322,6 +326,10 @@ def deliver_message(
             continue
         _store(session, instance, model, outcome, now)
         delivered.append(instance.id)
+    if not delivered:
+        delivered = message_starts.start_by_message(
+            session, actor, name, business_key, payload, now, start_instance
+        )
     if not delivered:
         raise NotFound(f"no instance with business key '{business_key}' is waiting for message '{name}'")
     return delivered
