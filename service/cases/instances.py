@@ -18,7 +18,7 @@ from sqlalchemy.orm.util import identity_key
 
 from service.access.permissions import Actor, check_can_work, may_know, require_role
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
-from service.cases import escalation, message_starts, slas, task_rules
+from service.cases import end_reasons, escalation, message_starts, slas, task_rules
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
@@ -336,15 +336,25 @@ def deliver_message(
 
 
 def cancel_instance(
-    session: Session, actor: Actor, instance_id: str, reason: str, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    instance_id: str,
+    reason: str,
+    now: datetime | None = None,
+    *,
+    reason_code: str | None,
 ) -> ProcessInstance:
+    """Cancel with a reason: ``reason_code`` from DOMAIN.md's end_reason list (else 422), kept as end_reason."""
     visible_instance(session, actor, instance_id)  # whoever calls: an unknown case is not found
     require_role(actor, "manager", "admin")
+    errors = end_reasons.reason_code_errors(reason_code)
+    if errors:
+        raise Invalid("a case ends early only with a reason code", errors=errors)
     now = now or utcnow()
     instance, model = load_instance(session, instance_id)
     if instance.status in ("completed", "cancelled"):
         raise Conflict(f"the instance is already {instance.status}")
-    outcome = runner(session, model).cancel(instance.state, actor.username, reason, now)
+    outcome = runner(session, model).cancel(instance.state, actor.username, reason, now, reason_code)
     return _store(session, instance, model, outcome, now)
 
 

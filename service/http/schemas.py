@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from service.cases.end_reasons import END_REASONS
 from workflows.history import EVENT_TYPES
 
 
@@ -159,6 +160,7 @@ class InstanceQuery(Page):
 
 
 class CancelRequest(Strict):
+    reason_code = fields.String(required=True, validate=validate.OneOf(END_REASONS))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

@@ -12,6 +12,8 @@ from service.cases import instances as use
 from service.cases import queries
 from service.cases import record as case_record
 from service.cases.definitions import get_definition, list_latest, model_of
+from service.cases.end_reasons import END_REASONS
+from service.cases.end_reasons import LABELS as END_REASON_LABELS
 from service.http.csrf import csrf_protect
 from service.web import forms, record
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
@@ -78,6 +80,7 @@ def case(who: Actor, instance_id: str):
         timeline=record.timeline(page["events"], page["element_names"]),
         now=use.utcnow(),
         may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),
+        end_reasons=[(code, END_REASON_LABELS[code]) for code in END_REASONS],
     )
 
 
@@ -113,12 +116,15 @@ def message(who: Actor, instance_id: str):
 @csrf_protect
 def cancel(who: Actor, instance_id: str):
     reason = request.form.get("reason", "").strip()
-    if not reason or "\x00" in reason or len(reason) > 2000:
-        flash("Give a reason (up to 2,000 characters) to cancel a case.", "error")
+    reason_code = request.form.get("reason_code", "")
+    if not reason or "\x00" in reason or len(reason) > 2000 or reason_code not in END_REASONS:
+        flash(
+            "Choose why the case ends and give a reason (up to 2,000 characters) to cancel a case.", "error"
+        )
         return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
     def run(session):
-        use.cancel_instance(session, who, instance_id, reason)
+        use.cancel_instance(session, who, instance_id, reason, reason_code=reason_code)
 
     database().run(run)
     flash("The case is cancelled.", "success")

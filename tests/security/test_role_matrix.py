@@ -119,7 +119,10 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
         statuses(200, 404, 200, 404, 200),
     ),
     ("POST", "/process-instances/*/cancel"): (
-        lambda c: {"path": f"/process-instances/{c.instance['id']}/cancel", "json": {"reason": "test"}},
+        lambda c: {
+            "path": f"/process-instances/{c.instance['id']}/cancel",
+            "json": {"reason_code": "duplicate", "reason": "test"},
+        },
         statuses(200, 404, 200, 404, 403),
     ),
     ("GET", "/process-instances/*/history"): (
