@@ -87,6 +87,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # a candidate of the task's role (its assignee once it has one); the admin sees no task: 404
     ("POST", "/tasks/*/claim"): _CASEWORK | {"admin"},
     ("POST", "/tasks/*/complete"): _CASEWORK | {"admin"},
+    ("POST", "/tasks/*/assign"): frozenset({"manager"}),  # reassignment (DOMAIN.md second edition)
     ("GET", "/deadlines"): ANY_ROLE,
     ("POST", "/messages"): _CASEWORK,  # and then only a role of the receiving process
     ("GET", "/slas"): ANY_ROLE,

@@ -88,6 +88,10 @@ class TaskQuery(Page):
     overdue = fields.Boolean()
 
 
+class AssignRequest(Strict):
+    assignee = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class CompleteRequest(Strict):
     data = fields.Dict(keys=fields.String(), required=True)
 
