@@ -51,3 +51,14 @@ def assign_task(
     persist.append_events(session, instance, [event], now)
     session.flush()
     return task
+
+
+def candidates(session: Session, roles: set[str]) -> dict[str, list[str]]:
+    """Active usernames by role, for the roles given (who a task of that role may go to)."""
+    rows = session.execute(
+        select(User.role, User.username).where(User.role.in_(sorted(roles)), User.active.is_(True))
+    )
+    found: dict[str, list[str]] = {role: [] for role in roles}
+    for role, username in rows:
+        found[role].append(username)
+    return {role: sorted(names) for role, names in found.items()}

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Invalid, NotFound
 from service.cases import instances as use
-from service.cases import queries
+from service.cases import queries, reassign
 from service.cases import record as case_record
 from service.cases.definitions import get_definition, list_latest, model_of
 from service.cases.end_reasons import END_REASONS
@@ -50,7 +50,9 @@ def case(who: Actor, instance_id: str):
     def read(session) -> dict[str, Any]:
         view = queries.instance_view(session, who, instance_id)
         page: dict[str, Any] = {"case": view, "names": process_names(session), "diagram": None, "events": []}
-        page.update(element_names={}, labels={}, messages=[])
+        page.update(element_names={}, labels={}, messages=[], assignable={})
+        if who.role == "manager":
+            page["assignable"] = reassign.candidates(session, {t.role for t in view["active_tasks"]})
         if not can_see_content(who):
             return page
         events = case_record.history(session, who, instance_id)  # an auditor's look is recorded
@@ -77,6 +79,7 @@ def case(who: Actor, instance_id: str):
         element_names=page["element_names"],
         labels=page["labels"],
         messages=page["messages"],
+        assignable=page["assignable"],
         timeline=record.timeline(page["events"], page["element_names"]),
         now=use.utcnow(),
         may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),
@@ -108,6 +111,29 @@ def message(who: Actor, instance_id: str):
         else ""
     )
     flash(f"Recorded: {name.replace('_', ' ')}{also}.", "success")
+    return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
+
+
+@blp.route("/cases/<instance_id>/assign", methods=["POST"])
+@login_required
+@csrf_protect
+def assign(who: Actor, instance_id: str):
+    """A manager's Reassign control: ``POST /tasks/{id}/assign`` from the case page."""
+    task_id, assignee = request.form.get("task_id", ""), request.form.get("assignee", "")
+
+    def run(session):
+        queries.visible_instance(session, who, instance_id)
+        task = use.get_task(session, task_id)
+        if task.instance_id != instance_id:
+            raise NotFound(f"no task {task_id} on this case")
+        reassign.assign_task(session, who, task_id, assignee)
+
+    try:
+        database().run(run)
+    except Invalid as err:
+        flash("Not reassigned: " + "; ".join(m for ms in (err.errors or {}).values() for m in ms), "error")
+        return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
+    flash(f"Reassigned to {assignee}.", "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 
