@@ -19,5 +19,7 @@ def read_directory(
     forms: dict[str, dict] = {}
     if forms_dir is not None and forms_dir.is_dir():
         for form in sorted(forms_dir.glob("*/*.json")):
+            if form.name.endswith(".cy.json"):
+                continue  # a Welsh overlay of a form's texts, not a form
             forms.setdefault(form.parent.name, {})[form.stem] = json.loads(form.read_text("utf-8"))
     return files, forms
