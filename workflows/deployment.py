@@ -184,6 +184,9 @@ def _model(
         names=names,
         end_events=ends,
         continuations=continuations,
+        start_message=(conventions.properties(starts[0]).get("start_message") or None)
+        if len(starts) == 1
+        else None,
     )
 
 

@@ -218,8 +218,14 @@ class Runner:
             return self._advance(workflow, trigger, prior)
 
     def cancel(
-        self, state: str | dict[str, Any], actor: str, reason: str, now: datetime | None = None
+        self,
+        state: str | dict[str, Any],
+        actor: str,
+        reason: str,
+        now: datetime | None = None,
+        reason_code: str | None = None,
     ) -> Outcome:
+        """Cancel the instance; ``reason_code`` (an end reason) is recorded and kept as ``end_reason``."""
         with clock.at(now):
             workflow = self._load(state)
             before = snapshot(self.model, workflow)
@@ -230,7 +236,12 @@ class Runner:
                 EventDraft("task_cancelled", activity_id=t.activity_id, task_id=t.task_id, actor=actor)
                 for t in before.open_tasks
             ]
-            events.append(EventDraft("instance_cancelled", data={"reason": reason}, actor=actor))
+            data: dict[str, Any] = {"reason": reason}
+            if reason_code is not None:
+                data["reason_code"] = reason_code
+                data["variables"] = {"end_reason": reason_code}
+                after.variables = {**before.variables, "end_reason": reason_code}
+            events.append(EventDraft("instance_cancelled", data=data, actor=actor))
             return Outcome(dump(workflow), after, events, *_open_and_waiting(before))
 
     def read(self, state: str | dict[str, Any], *, status: str | None = None) -> Snapshot:

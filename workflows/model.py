@@ -56,6 +56,8 @@ class ProcessModel:
     end_events: list[str] = field(default_factory=list)
     # end event id -> (process key, variable holding the new instance's start variables)
     continuations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # the message name that starts an instance (the start event's ``start_message`` property), if any
+    start_message: str | None = None
 
     @property
     def checksum(self) -> str:

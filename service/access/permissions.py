@@ -13,7 +13,7 @@ Two layers ask the same questions the same way:
 | role | instances it may see | content (variables, history) |
 |---|---|---|
 | admin | all, to cancel them | none: variables ``{}``, history 403 |
-| commissioner | ``commissioning_cycle`` and ``sla_escalation`` only | of those |
+| commissioner | ``commissioning_cycle``, ``sla_escalation`` and ``complaint`` only | of those |
 | manager | every process but the commissioner's own ``commissioning_cycle`` | all |
 | advocate | those where a task is (or was) assigned to them | of those |
 | auditor | all | all, read-only |
@@ -33,7 +33,8 @@ from service.store.models import ProcessInstance, Task
 
 ROLES = ("admin", "commissioner", "manager", "advocate", "auditor")
 # Processes whose content a commissioner may see: they hold no person's case.
-COMMISSIONER_PROCESSES = ("commissioning_cycle", "sla_escalation")
+# A complaint holds no names (described in general terms); its level 2 is the commissioner's.
+COMMISSIONER_PROCESSES = ("commissioning_cycle", "sla_escalation", "complaint")
 # The commissioner's own processes that the provider's managers may not see (they bid for the contract).
 COMMISSIONER_ONLY_PROCESSES = ("commissioning_cycle",)
 # Roles that see every instance's content (the admin sees rows, not content).
@@ -89,6 +90,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # a candidate of the task's role (its assignee once it has one); the admin sees no task: 404
     ("POST", "/tasks/*/claim"): _CASEWORK | {"admin"},
     ("POST", "/tasks/*/complete"): _CASEWORK | {"admin"},
+    ("POST", "/tasks/*/assign"): frozenset({"manager"}),  # reassignment (DOMAIN.md second edition)
     ("GET", "/deadlines"): ANY_ROLE,
     ("POST", "/messages"): _CASEWORK,  # and then only a role of the receiving process
     ("GET", "/slas"): ANY_ROLE,

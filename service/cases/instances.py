@@ -18,7 +18,7 @@ from sqlalchemy.orm.util import identity_key
 
 from service.access.permissions import Actor, check_can_work, may_know, require_role
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
-from service.cases import casework_rules, escalation, slas, task_rules
+from service.cases import casework_rules, end_reasons, escalation, message_starts, slas, task_rules
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
@@ -175,10 +175,12 @@ def start_instance(
     business_key: str | None = None,
     now: datetime | None = None,
     continues: str | None = None,
+    message: str | None = None,
 ) -> ProcessInstance:
     """Start ``process``; ``actor`` None means the service itself (an escalation, a continuation).
 
-    ``continues`` names the instance this one carries on from (recorded in ``instance_started``).
+    ``continues`` names the instance this one carries on from, ``message`` the message that started
+    it (both recorded in ``instance_started``).
     """
     now = now or utcnow()
     definition = get_definition(session, process, version)
@@ -222,6 +224,8 @@ def start_instance(
     outcome.events[0].data["business_key"] = business_key
     if continues:
         outcome.events[0].data["continues"] = continues
+    if message:
+        outcome.events[0].data["message"] = message
     return _store(session, instance, model, outcome, now)
 
 
@@ -327,6 +331,10 @@ def deliver_message(
         _store(session, instance, model, outcome, now)
         delivered.append(instance.id)
     if not delivered:
+        delivered = message_starts.start_by_message(
+            session, actor, name, business_key, payload, now, start_instance
+        )
+    if not delivered:
         raise NotFound(f"no instance with business key '{business_key}' is waiting for message '{name}'")
     return delivered
 
@@ -346,15 +354,25 @@ def deliver_to_instance(
 
 
 def cancel_instance(
-    session: Session, actor: Actor, instance_id: str, reason: str, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    instance_id: str,
+    reason: str,
+    now: datetime | None = None,
+    *,
+    reason_code: str | None,
 ) -> ProcessInstance:
+    """Cancel with a reason: ``reason_code`` from DOMAIN.md's end_reason list (else 422), kept as end_reason."""
     visible_instance(session, actor, instance_id)  # whoever calls: an unknown case is not found
     require_role(actor, "manager", "admin")
+    errors = end_reasons.reason_code_errors(reason_code)
+    if errors:
+        raise Invalid("a case ends early only with a reason code", errors=errors)
     now = now or utcnow()
     instance, model = load_instance(session, instance_id)
     if instance.status in ("completed", "cancelled"):
         raise Conflict(f"the instance is already {instance.status}")
-    outcome = runner(session, model).cancel(instance.state, actor.username, reason, now)
+    outcome = runner(session, model).cancel(instance.state, actor.username, reason, now, reason_code)
     return _store(session, instance, model, outcome, now)
 
 

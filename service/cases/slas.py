@@ -21,6 +21,9 @@ DEFAULT_SLA = {
         "first_contact": "P2D",
         "escalation_response": "P1D",
         "safeguarding_decision": "P1D",
+        # complaints (DOMAIN.md Process 5): acknowledge within 3 working days, respond within 20
+        "complaint_acknowledgement": "P3D",
+        "complaint_response": "P20D",
     },
     "urgent": {"first_contact": "PT4H"},
     "calendar": "working_days",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.cases import casework_rules
-from service.store.models import HistoryEvent, ProcessInstance
+from service.store.models import HistoryEvent, ProcessInstance, User
 
 Errors = dict[str, list[str]]
 Rule = Callable[[Session, ProcessInstance, dict[str, Any]], Errors]
@@ -79,7 +79,44 @@ def _accept_needs_a_plan(session: Session, instance: ProcessInstance, data: dict
     }
 
 
+def case_advocate(session: Session, case_ref: str | None) -> str | None:
+    """The ``advocate`` of the referral whose business key is ``case_ref`` (the latest one started)."""
+    if not case_ref:
+        return None
+    rows = session.execute(
+        select(ProcessInstance.variables)
+        .where(ProcessInstance.process_key == "referral_casework", ProcessInstance.business_key == case_ref)
+        .order_by(ProcessInstance.started_at.desc())
+    )
+    for (variables,) in rows:
+        if (variables or {}).get("advocate"):
+            return variables["advocate"]
+    return None
+
+
+def _investigator_independent(session: Session, instance: ProcessInstance, data: dict[str, Any]) -> Errors:
+    """DOMAIN.md Process 5: the investigator is a manager who is not the advocate of the case complained about."""
+    investigator = data.get("investigator")
+    if not isinstance(investigator, str):
+        return {}
+    case_ref = (instance.variables or {}).get("case_ref")
+    if investigator == case_advocate(session, case_ref):
+        return {
+            "investigator": [
+                f"{investigator} is the advocate of case {case_ref}, the case complained about: "
+                "a manager who is independent of the case must investigate"
+            ]
+        }
+    user = session.scalars(select(User).where(User.username == investigator)).first()
+    if user is None or user.role != "manager" or not user.active:
+        return {
+            "investigator": [f"{investigator} is not an active manager: the investigator must be a manager"]
+        }
+    return {}
+
+
 RULES: dict[tuple[str, str], Rule] = {
+    ("complaint", "investigate_complaint"): _investigator_independent,
     ("sla_escalation", "contract_review"): _decommission_needs_failed_plan,
     ("sla_escalation", "commissioner_review"): _accept_needs_a_plan,
     **casework_rules.RULES,

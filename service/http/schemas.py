@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from service.cases.end_reasons import END_REASONS
 from workflows.history import EVENT_TYPES
 
 
@@ -87,6 +88,10 @@ class TaskQuery(Page):
     overdue = fields.Boolean()
 
 
+class AssignRequest(Strict):
+    assignee = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class CompleteRequest(Strict):
     data = fields.Dict(keys=fields.String(), required=True)
 
@@ -159,6 +164,7 @@ class InstanceQuery(Page):
 
 
 class CancelRequest(Strict):
+    reason_code = fields.String(required=True, validate=validate.OneOf(END_REASONS))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

@@ -9,10 +9,12 @@ from flask_babel import gettext
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Invalid, NotFound
-from service.cases import casework_actions, queries
+from service.cases import casework_actions, queries, reassign
 from service.cases import instances as use
 from service.cases import record as case_record
 from service.cases.definitions import get_definition, list_latest, model_of
+from service.cases.end_reasons import END_REASONS
+from service.cases.end_reasons import LABELS as END_REASON_LABELS
 from service.http.csrf import csrf_protect
 from service.web import forms, record, texts
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
@@ -49,7 +51,9 @@ def case(who: Actor, instance_id: str):
     def read(session) -> dict[str, Any]:
         view = queries.instance_view(session, who, instance_id)
         page: dict[str, Any] = {"case": view, "names": process_names(session), "diagram": None, "events": []}
-        page.update(element_names={}, labels={}, messages=[], actions={})
+        page.update(element_names={}, labels={}, messages=[], actions={}, assignable={})
+        if who.role == "manager":
+            page["assignable"] = reassign.candidates(session, {t.role for t in view["active_tasks"]})
         if not can_see_content(who):
             return page
         events = case_record.history(session, who, instance_id)  # an auditor's look is recorded
@@ -85,9 +89,11 @@ def case(who: Actor, instance_id: str):
         labels=page["labels"],
         messages=page["messages"],
         actions=page["actions"],
+        assignable=page["assignable"],
         timeline=record.timeline(page["events"], page["element_names"]),
         now=use.utcnow(),
         may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),
+        end_reasons=[(code, END_REASON_LABELS[code]) for code in END_REASONS],
     )
 
 
@@ -118,17 +124,44 @@ def message(who: Actor, instance_id: str):
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 
+@blp.route("/cases/<instance_id>/assign", methods=["POST"])
+@login_required
+@csrf_protect
+def assign(who: Actor, instance_id: str):
+    """A manager's Reassign control: ``POST /tasks/{id}/assign`` from the case page."""
+    task_id, assignee = request.form.get("task_id", ""), request.form.get("assignee", "")
+
+    def run(session):
+        queries.visible_instance(session, who, instance_id)
+        task = use.get_task(session, task_id)
+        if task.instance_id != instance_id:
+            raise NotFound(f"no task {task_id} on this case")
+        reassign.assign_task(session, who, task_id, assignee)
+
+    try:
+        database().run(run)
+    except Invalid as err:
+        flash("Not reassigned: " + "; ".join(m for ms in (err.errors or {}).values() for m in ms), "error")
+        return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
+    flash(f"Reassigned to {assignee}.", "success")
+    return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
+
+
 @blp.route("/cases/<instance_id>/cancel", methods=["POST"])
 @login_required
 @csrf_protect
 def cancel(who: Actor, instance_id: str):
     reason = request.form.get("reason", "").strip()
-    if not reason or "\x00" in reason or len(reason) > 2000:
-        flash(gettext("Give a reason (up to 2,000 characters) to cancel a case."), "error")
+    reason_code = request.form.get("reason_code", "")
+    if not reason or "\x00" in reason or len(reason) > 2000 or reason_code not in END_REASONS:
+        flash(
+            gettext("Choose why the case ends and give a reason (up to 2,000 characters) to cancel a case."),
+            "error",
+        )
         return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
     def run(session):
-        use.cancel_instance(session, who, instance_id, reason)
+        use.cancel_instance(session, who, instance_id, reason, reason_code=reason_code)
 
     database().run(run)
     flash(gettext("The case is cancelled."), "success")

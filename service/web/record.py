@@ -39,6 +39,8 @@ def timeline(events: list[dict[str, Any]], names: dict[str, str]) -> list[dict[s
         detail = ""
         if event["type"] == "instance_cancelled":
             detail = data.get("reason", "")
+            if data.get("reason_code"):
+                detail = f"{data['reason_code'].replace('_', ' ')}: {detail}"
         elif event["type"] == "instance_error":
             detail = data.get("message") or data.get("error", "")
         elif event["type"] == "record_read":

@@ -22,7 +22,7 @@ ENDPOINTS = [  # (method, path, a body of the right shape, so only the token dec
     ("POST", "/process-instances", {"process": "example_callback", "variables": {}}),
     ("GET", "/process-instances", None),
     ("GET", f"/process-instances/{SOME_ID}", None),
-    ("POST", f"/process-instances/{SOME_ID}/cancel", {"reason": "x"}),
+    ("POST", f"/process-instances/{SOME_ID}/cancel", {"reason_code": "duplicate", "reason": "x"}),
     ("GET", f"/process-instances/{SOME_ID}/history", None),
     ("GET", "/tasks", None),
     ("GET", f"/tasks/{SOME_ID}", None),

@@ -95,7 +95,7 @@ def test_complete_races_cancel(deployed, database_url):
     def cancel(client):
         return client.post(
             f"/api/v1/process-instances/{inst['id']}/cancel",
-            json={"reason": "race"},
+            json={"reason_code": "duplicate", "reason": "race"},
             headers=s.headers("manager2"),
         )
 

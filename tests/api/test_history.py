@@ -136,7 +136,12 @@ def test_history_has_no_gaps_after_cancel(deployed):
     s = deployed
     inst = start_ok(s)
     assert (
-        s.post(f"/process-instances/{inst['id']}/cancel", "manager1", {"reason": "done"}).status_code == 200
+        s.post(
+            f"/process-instances/{inst['id']}/cancel",
+            "manager1",
+            {"reason_code": "duplicate", "reason": "done"},
+        ).status_code
+        == 200
     )
     events = history(s, inst["id"])
     assert [e["type"] for e in events] == [
@@ -250,7 +255,11 @@ def test_errored_instance_can_be_cancelled(service):
     enter = only_task(inst)
     r = service.post(f"/tasks/{enter['id']}/complete", "manager1", {"data": {"total": 1, "divisor": 0}})
     assert r.get_json()["status"] == "error"
-    r = service.post(f"/process-instances/{inst['id']}/cancel", "manager1", {"reason": "bad diagram"})
+    r = service.post(
+        f"/process-instances/{inst['id']}/cancel",
+        "manager1",
+        {"reason_code": "duplicate", "reason": "bad diagram"},
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "cancelled"
     events = history(service, inst["id"])
     assert [e["type"] for e in events[-2:]] == ["instance_error", "instance_cancelled"]

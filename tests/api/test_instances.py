@@ -167,7 +167,12 @@ def test_list_filters(deployed):
     b = start_ok(s, business_key="K2")
     c = start_ok(s, business_key="K2")
     assert (
-        s.post(f"/process-instances/{c['id']}/cancel", "manager1", {"reason": "duplicate"}).status_code == 200
+        s.post(
+            f"/process-instances/{c['id']}/cancel",
+            "manager1",
+            {"reason_code": "duplicate", "reason": "duplicate"},
+        ).status_code
+        == 200
     )
     staged = _staged(s)
 
@@ -217,7 +222,11 @@ def test_list_is_scoped_by_role(deployed):
 @pytest.mark.parametrize("instance_id", [str(uuid.uuid4()), "not-a-uuid", "1", "' OR 1=1 --"])
 def test_unknown_or_malformed_instance_is_404(deployed, path, instance_id):
     if path == "/cancel":
-        r = deployed.post(f"/process-instances/{instance_id}/cancel", "manager1", {"reason": "x"})
+        r = deployed.post(
+            f"/process-instances/{instance_id}/cancel",
+            "manager1",
+            {"reason_code": "duplicate", "reason": "x"},
+        )
     else:
         r = deployed.get(f"/process-instances/{instance_id}{path}", "manager1")
     assert_problem(r, 404)
@@ -244,7 +253,11 @@ def test_cancel_by_manager(deployed):
     s = deployed
     inst = start_ok(s)
     task = only_task(inst)
-    r = s.post(f"/process-instances/{inst['id']}/cancel", "manager2", {"reason": "caller withdrew"})
+    r = s.post(
+        f"/process-instances/{inst['id']}/cancel",
+        "manager2",
+        {"reason_code": "duplicate", "reason": "caller withdrew"},
+    )
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["status"] == "cancelled" and body["active_tasks"] == [] and body["deadlines"] == []
@@ -253,6 +266,7 @@ def test_cancel_by_manager(deployed):
     assert [e["type"] for e in events[-2:]] == ["task_cancelled", "instance_cancelled"]
     assert events[-2]["task_id"] == task["id"] and events[-2]["activity_id"] == "call_back"
     assert events[-1]["data"]["reason"] == "caller withdrew" and events[-1]["actor"] == "manager2"
+    assert events[-1]["data"]["reason_code"] == "duplicate" and body["variables"]["end_reason"] == "duplicate"
     assert s.get(f"/tasks?instance={inst['id']}", "manager1").get_json()["total"] == 0
     got = s.get(f"/tasks/{task['id']}", "manager1")
     assert got.status_code == 200 and got.get_json()["status"] == "cancelled"
@@ -264,24 +278,41 @@ def test_cancel_by_manager(deployed):
 def test_cancel_twice_is_409(deployed):
     inst = start_ok(deployed)
     path = f"/process-instances/{inst['id']}/cancel"
-    assert deployed.post(path, "admin1", {"reason": "first"}).status_code == 200
+    assert deployed.post(path, "admin1", {"reason_code": "duplicate", "reason": "first"}).status_code == 200
     n = len(history(deployed, inst["id"]))
-    assert_problem(deployed.post(path, "manager1", {"reason": "again"}), 409)
+    assert_problem(deployed.post(path, "manager1", {"reason_code": "duplicate", "reason": "again"}), 409)
     assert len(history(deployed, inst["id"])) == n
 
 
 def test_cancel_not_allowed(deployed):
     inst = start_ok(deployed)
     path = f"/process-instances/{inst['id']}/cancel"
-    assert_problem(deployed.post(path, "auditor1", {"reason": "x"}), 403)
+    assert_problem(deployed.post(path, "auditor1", {"reason_code": "duplicate", "reason": "x"}), 403)
     # an advocate with no task on the case may not even know it exists (API.md): 404
-    assert_problem(deployed.post(path, "advocate1", {"reason": "x"}), 404)
-    assert_problem(deployed.post(path, "commissioner1", {"reason": "x"}), 404)
+    assert_problem(deployed.post(path, "advocate1", {"reason_code": "duplicate", "reason": "x"}), 404)
+    assert_problem(deployed.post(path, "commissioner1", {"reason_code": "duplicate", "reason": "x"}), 404)
     assert instance(deployed, inst["id"])["status"] == "running"
 
 
-@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": 5}, {"reason": "x", "extra": 1}])
-def test_cancel_needs_a_reason(deployed, body):
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"reason_code": "duplicate", "reason": ""},
+        {"reason_code": "duplicate", "reason": 5},
+        {"reason_code": "duplicate", "reason": "x", "extra": 1},
+        {"reason": "no reason code"},  # DOMAIN.md second edition: a reason code is required
+        {"reason_code": "bored", "reason": "not on the list"},
+        {"reason_code": "", "reason": "empty"},
+        {"reason_code": None, "reason": "null"},
+        {"reason_code": ["duplicate"], "reason": "a list"},
+    ],
+)
+def test_cancel_needs_a_reason_and_a_reason_code(deployed, body):
     inst = start_ok(deployed)
-    assert_problem(deployed.post(f"/process-instances/{inst['id']}/cancel", "manager1", body), 422)
+    n = len(history(deployed, inst["id"]))
+    problem = assert_problem(deployed.post(f"/process-instances/{inst['id']}/cancel", "manager1", body), 422)
+    if "reason" in body and body.get("reason") and "extra" not in body and body["reason"] != 5:
+        assert "reason_code" in problem["errors"]
     assert instance(deployed, inst["id"])["status"] == "running"
+    assert len(history(deployed, inst["id"])) == n

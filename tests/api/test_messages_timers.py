@@ -90,7 +90,12 @@ def test_message_wrong_business_key_or_name_is_404(deployed):
 def test_message_not_to_cancelled_instance(deployed):
     s = deployed
     inst = _waiting(s)
-    assert s.post(f"/process-instances/{inst['id']}/cancel", "manager1", {"reason": "x"}).status_code == 200
+    assert (
+        s.post(
+            f"/process-instances/{inst['id']}/cancel", "manager1", {"reason_code": "duplicate", "reason": "x"}
+        ).status_code
+        == 200
+    )
     assert_problem(_send(s), 404)
 
 
@@ -244,7 +249,12 @@ def test_deadlines_list_and_filters(deployed):
     [fd] = fired["deadlines"]
     assert fire(s, fd["id"], parse_time(fd["due_at"]) + timedelta(seconds=5))
     assert (
-        s.post(f"/process-instances/{cancelled['id']}/cancel", "manager1", {"reason": "x"}).status_code == 200
+        s.post(
+            f"/process-instances/{cancelled['id']}/cancel",
+            "manager1",
+            {"reason_code": "duplicate", "reason": "x"},
+        ).status_code
+        == 200
     )
 
     r = s.get("/deadlines", "manager1")

@@ -23,6 +23,7 @@ CONTRACT = {  # API.md's endpoint table, path -> methods
     "/tasks/{id}": {"get"},
     "/tasks/{id}/claim": {"post"},
     "/tasks/{id}/complete": {"post"},
+    "/tasks/{id}/assign": {"post"},
     "/deadlines": {"get"},
     "/messages": {"post"},
     "/slas": {"get", "post"},

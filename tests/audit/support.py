@@ -57,7 +57,9 @@ class Walk:
         self.mark()
 
     def cancel(self, reason: str = "withdrawn") -> None:
-        r = self.s.post(f"/process-instances/{self.id}/cancel", "manager1", {"reason": reason})
+        r = self.s.post(
+            f"/process-instances/{self.id}/cancel", "manager1", {"reason_code": "duplicate", "reason": reason}
+        )
         assert r.status_code == 200, r.get_json()
         self.mark()
 

@@ -147,7 +147,7 @@ def test_auditor_reads_everything_and_changes_nothing(world):
         ("POST", "/process-instances", {"process": "referral_casework", "variables": {}}),
         ("POST", f"/tasks/{work['id']}/claim", None),
         ("POST", f"/tasks/{work['id']}/complete", {"data": {}}),
-        ("POST", f"/process-instances/{referral['id']}/cancel", {"reason": "x"}),
+        ("POST", f"/process-instances/{referral['id']}/cancel", {"reason_code": "duplicate", "reason": "x"}),
         ("POST", "/messages", {"name": "m", "business_key": "R1", "payload": {}}),
         ("POST", "/users", {"username": "x1", "role": "admin", "password": "long-password"}),
         ("POST", "/users/manager1/deactivate", None),
@@ -168,7 +168,11 @@ def test_admin_runs_the_system_without_casework_content(world):
     problem(s.get(f"/tasks/{work['id']}", "admin1"), 404)
     assert s.get("/tasks", "admin1").get_json() == {"items": [], "total": 0}
     problem(s.post(f"/tasks/{work['id']}/complete", "admin1", {"data": {}}), 404)
-    cancelled = s.post(f"/process-instances/{referral['id']}/cancel", "admin1", {"reason": "duplicate"})
+    cancelled = s.post(
+        f"/process-instances/{referral['id']}/cancel",
+        "admin1",
+        {"reason_code": "duplicate", "reason": "duplicate"},
+    )
     assert cancelled.status_code == 200
     assert cancelled.get_json()["status"] == "cancelled" and cancelled.get_json()["variables"] == {}
     users = s.get("/users", "admin1").get_json()
@@ -187,7 +191,9 @@ def test_cancel_checks_who_may_know_the_case_whoever_calls_it(world):
     before = s.get(f"/process-instances/{cycle['id']}", "commissioner1").get_json()
 
     def cancel(session):
-        instances.cancel_instance(session, s.actor("manager1"), cycle["id"], "not mine to cancel")
+        instances.cancel_instance(
+            session, s.actor("manager1"), cycle["id"], "not mine to cancel", reason_code="other"
+        )
 
     with pytest.raises(NotFound, match=cycle["id"]):
         s.db.run(cancel)  # a manager may cancel, but may not know of a commissioning cycle

@@ -123,7 +123,10 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
         statuses(200, 404, 200, 404, 200),
     ),
     ("POST", "/process-instances/*/cancel"): (
-        lambda c: {"path": f"/process-instances/{c.instance['id']}/cancel", "json": {"reason": "test"}},
+        lambda c: {
+            "path": f"/process-instances/{c.instance['id']}/cancel",
+            "json": {"reason_code": "duplicate", "reason": "test"},
+        },
         statuses(200, 404, 200, 404, 403),
     ),
     ("GET", "/process-instances/*/history"): (
@@ -151,6 +154,10 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
     ("POST", "/tasks/*/complete"): (
         lambda c: {"path": f"/tasks/{c.task_id}/complete", "json": {"data": CALL_DATA}},
         statuses(404, 404, 200, 404, 403),
+    ),
+    ("POST", "/tasks/*/assign"): (  # reassignment is the manager's alone (API.md second edition)
+        lambda c: {"path": f"/tasks/{c.task_id}/assign", "json": {"assignee": "manager2"}},
+        statuses(403, 403, 200, 403, 403),
     ),
     ("GET", "/deadlines"): (lambda c: {"path": "/deadlines"}, everyone(200)),
     ("POST", "/messages"): (

@@ -140,7 +140,9 @@ def test_indexes_follow_every_kind_of_step(zoo):
     assert statuses == {"reminder": "cancelled", "give_up": "cancelled", "silence": "cancelled"}
 
     cancelled = start("cancel")
-    r = zoo.post(f"/process-instances/{cancelled}/cancel", "manager1", {"reason": "test"})
+    r = zoo.post(
+        f"/process-instances/{cancelled}/cancel", "manager1", {"reason_code": "duplicate", "reason": "test"}
+    )
     assert r.status_code == 200, r.get_json()
     _indexes_match_the_engine(zoo, cancelled)
     assert zoo.db.read(lambda session: session.get(ProcessInstance, cancelled).status) == "cancelled"

@@ -78,19 +78,37 @@ def test_a_manager_cancels_a_case_with_a_reason(all_deployed, web):
     referral = start_referral(all_deployed)
     manager = web("manager1")
     path = f"/cases/{referral['id']}"
-    refused = manager.post(f"{path}/cancel", {"reason": "  "}, page=path)
+    form = manager.get(path).get_data(as_text=True)
+    assert 'name="reason_code"' in form and 'value="person_died"' in form and "Why the case ends" in form
+    refused = manager.post(f"{path}/cancel", {"reason_code": "duplicate", "reason": "  "}, page=path)
     assert refused.status_code == 303
-    assert "Give a reason" in manager.get(path).get_data(as_text=True)
+    assert "give a reason" in manager.get(path).get_data(as_text=True)
+    # DOMAIN.md second edition: no reason code (or one not on the list), no cancel
+    for code in ({}, {"reason_code": "bored"}):
+        refused = manager.post(f"{path}/cancel", {**code, "reason": "a real reason"}, page=path)
+        assert refused.status_code == 303 and "give a reason" in manager.get(path).get_data(as_text=True)
     assert (
         all_deployed.get(path.replace("/cases", "/process-instances"), "manager1").get_json()["status"]
         == "running"
     )
-    done = manager.post(f"{path}/cancel", {"reason": "referral withdrawn by the person"}, page=path)
+    done = manager.post(
+        f"{path}/cancel",
+        {"reason_code": "duplicate", "reason": "referral withdrawn by the person"},
+        page=path,
+    )
     assert done.status_code == 303
     page = manager.get(path).get_data(as_text=True)
     assert "The case is cancelled." in page and "referral withdrawn by the person" in page
+    assert 'name="reason_code"' not in page
+    body = all_deployed.get(path.replace("/cases", "/process-instances"), "manager1").get_json()
+    assert body["variables"]["end_reason"] == "duplicate"
     assert "Cancel case" not in page
-    assert web("advocate1").post(f"{path}/cancel", {"reason": "x"}, page="/inbox").status_code == 404
+    assert (
+        web("advocate1")
+        .post(f"{path}/cancel", {"reason_code": "duplicate", "reason": "x"}, page="/inbox")
+        .status_code
+        == 404
+    )
 
 
 def test_the_start_page_lists_what_the_role_may_start(all_deployed, web):

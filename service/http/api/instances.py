@@ -64,7 +64,7 @@ def cancel(body, instance_id):
     who = actor()
 
     def run(session):
-        use.cancel_instance(session, who, instance_id, body["reason"])
+        use.cancel_instance(session, who, instance_id, body["reason"], reason_code=body["reason_code"])
         return queries.instance_view(session, who, instance_id)
 
     return db().run(run)

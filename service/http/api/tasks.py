@@ -1,13 +1,21 @@
-"""User tasks: the inbox, a task with its form, claim, complete."""
+"""User tasks: the inbox, a task with its form, claim, assign (a manager's reassignment), complete."""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
 from service.cases import instances as use
-from service.cases import queries
+from service.cases import queries, reassign
 from service.http.context import actor, db
-from service.http.schemas import CompleteRequest, InstanceOut, TaskList, TaskOut, TaskQuery, TaskWithForm
+from service.http.schemas import (
+    AssignRequest,
+    CompleteRequest,
+    InstanceOut,
+    TaskList,
+    TaskOut,
+    TaskQuery,
+    TaskWithForm,
+)
 from service.web import texts
 
 TASK_COLUMNS = (
@@ -58,6 +66,13 @@ def get_task(task_id):
 @blp.response(200, TaskOut)
 def claim(task_id):
     return db().run(use.claim_task, actor(), task_id)
+
+
+@blp.route("/tasks/<string:task_id>/assign", methods=["POST"])
+@blp.arguments(AssignRequest)
+@blp.response(200, TaskOut)
+def assign(body, task_id):
+    return db().run(reassign.assign_task, actor(), task_id, body["assignee"])
 
 
 @blp.route("/tasks/<string:task_id>/complete", methods=["POST"])
