@@ -158,3 +158,27 @@ def test_pages_in_welsh_keep_no_english_chrome(web) -> None:
         assert welsh in browser.last, welsh
     for english in (">Inbox<", ">Log out<", "Skip to main content", "Show tasks"):
         assert english not in browser.last, english
+
+
+def test_quarterly_vocabulary_and_csv_headers_in_both_languages() -> None:
+    from service.cases.reports import vocabulary
+    from service.cases.reports.quarterly import to_csv
+
+    every = (
+        vocabulary.SOURCES
+        + vocabulary.ADVOCACY_TYPES
+        + vocabulary.URGENCIES
+        + vocabulary.MILESTONES
+        + vocabulary.MEASURES
+        + vocabulary.ANSWERS
+        + vocabulary.ESCALATION_OUTCOMES
+        + vocabulary.STAGES
+    )
+    english, welsh = vocabulary.labels("en"), vocabulary.labels("cy")
+    assert all(key in english and key in welsh for key in every), "a name without a label"
+    assert welsh["social_worker"] == "Gweithiwr cymdeithasol" and english["social_worker"] == "Social worker"
+    assert vocabulary.label("unknown_thing", "cy") == "Unknown thing"
+    report = {"referrals": {"total": 3, "by_source": {"self": 3}}}
+    assert to_csv(report).splitlines()[0] == "figure,value"
+    welsh_csv = to_csv(report, "cy").splitlines()
+    assert welsh_csv[0] == "ffigur,gwerth" and welsh_csv[1] == "referrals.total,3"  # keys never change

@@ -10,6 +10,7 @@ from service.base.quarter import QUARTER_TEXT
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
 from service.http.context import actor, db
+from service.web.filters import language
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Commissioner reports")
 
@@ -69,7 +70,7 @@ def quarterly(query):
     if query["format"] == "csv":
         name = f"quarterly-{report['sla']}-{report['quarter']}.csv"
         return Response(
-            reports.to_csv(report),
+            reports.to_csv(report, language()),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
