@@ -182,3 +182,32 @@ def test_quarterly_vocabulary_and_csv_headers_in_both_languages() -> None:
     assert to_csv(report).splitlines()[0] == "figure,value"
     welsh_csv = to_csv(report, "cy").splitlines()
     assert welsh_csv[0] == "ffigur,gwerth" and welsh_csv[1] == "referrals.total,3"  # keys never change
+
+
+def test_a_task_form_in_welsh_keeps_its_names_and_values(deployed) -> None:
+    from tests.api.helpers import start
+
+    s = deployed
+    started = start(s)
+    assert started.status_code == 201, started.get_json()
+    task_id = started.get_json()["active_tasks"][0]["id"]
+    english = s.client.get(f"/api/v1/tasks/{task_id}", headers=s.headers("manager1")).get_json()
+    welsh = s.client.get(f"/api/v1/tasks/{task_id}", headers={**s.headers("manager1"), **CY}).get_json()
+    assert welsh["name"] == "Ffonio'r unigolyn yn ôl" and english["name"] == "Call the person back"
+    assert welsh["form"]["title"] == "Ffonio'r unigolyn yn ôl"
+    assert set(welsh["form"]["properties"]) == set(english["form"]["properties"])  # field names unchanged
+    assert welsh["form"]["required"] == english["form"]["required"]
+    assert welsh["form"]["properties"]["documents_needed"]["title"] == "Angen dogfennau?"
+    listed = s.client.get("/api/v1/tasks", headers={**s.headers("manager1"), **CY}).get_json()
+    assert "Ffonio'r unigolyn yn ôl" in {t["name"] for t in listed["items"]}
+    # a bad answer is refused in Welsh, naming the field as it is
+    bad = s.client.post(
+        f"/api/v1/tasks/{task_id}/complete",
+        json={"data": {"called_at": "2026-01-05T09:00:00+00:00"}},
+        headers={**s.headers("manager1"), **CY},
+    )
+    body = assert_problem(bad, 422)
+    assert body["title"] == "Methodd y dilysu"
+    assert body["detail"] == "nid yw data'r ffurflen yn ddilys"
+    assert body["errors"]["documents_needed"] == ["mae angen llenwi'r maes hwn"]
+    assert body["type"].endswith("/validation-failed")
