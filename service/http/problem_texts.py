@@ -13,7 +13,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from flask_babel import gettext
+from flask import current_app, has_app_context
+from flask_babel import gettext as _babel_gettext
 
 from service.base.languages import N_
 
@@ -154,6 +155,14 @@ MESSAGES = (
     N_("Length must be between {min} and {max}."),
     N_("String does not match expected pattern."),
 )
+
+
+def gettext(message: str) -> str:
+    """The catalogue's translation; the message itself in an app without Flask-Babel (or outside one)."""
+    if not has_app_context() or "babel" not in current_app.extensions:
+        return message
+    return _babel_gettext(message)
+
 
 _FIELD = re.compile(r"\{(\w+)\}")
 

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import gettext
 
 from service.access.permissions import Actor, require_role
 from service.base.problems import Invalid, Problem, Unauthorized
@@ -95,7 +96,9 @@ def _step(event: dict[str, Any] | None, names: dict[str, str]) -> dict[str, Any]
     activity = event.get("activity_id") or ""
     return {
         "seq": event["seq"],
-        "label": record.EVENT_LABELS.get(event["type"], event["type"]),
+        "label": gettext(record.EVENT_LABELS[event["type"]])
+        if event["type"] in record.EVENT_LABELS
+        else event["type"],
         "step": names.get(activity, activity),
         "when": when(event["at"]),
         "event": event,
@@ -103,7 +106,7 @@ def _step(event: dict[str, Any] | None, names: dict[str, str]) -> dict[str, Any]
 
 
 def _announce(step: dict[str, Any], last: int) -> str:
-    text = f"Event {step['seq']} of {last}: {step['label']}"
+    text = gettext("Event %(seq)s of %(last)s: %(label)s", seq=step["seq"], last=last, label=step["label"])
     return f"{text}, {step['step']}" if step["step"] else text
 
 

@@ -25,6 +25,7 @@ from service.cases.reports import quarterly as reports
 from service.cases.reports import vocabulary
 from service.web import charts
 from service.web.charts import Series
+from service.web.filters import language
 from service.web.session import database, login_required
 
 blp = Blueprint("web_dashboard", __name__)
@@ -120,6 +121,7 @@ def dashboard(who: Actor):
         escalations=data["escalations"],
         escalation_chart=_open_escalation_chart(data["escalations"]["items"]),
         stages=vocabulary.STAGES,
+        words=vocabulary.labels(language()),
         milestones=vocabulary.MILESTONES,
         outcomes=vocabulary.ESCALATION_OUTCOMES,
         now=now,

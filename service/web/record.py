@@ -10,23 +10,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext
+
+from service.base.languages import N_
 from service.web.filters import when
 
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 EVENT_LABELS = {
-    "instance_started": "Started",
-    "task_ready": "Task ready",
-    "task_claimed": "Task claimed",
-    "task_completed": "Task completed",
-    "task_cancelled": "Task withdrawn",
-    "timer_fired": "Timer fired",
-    "deadline_breached": "Deadline missed",
-    "message_received": "Message received",
-    "escalation_started": "Escalation started",
-    "instance_completed": "Finished",
-    "instance_cancelled": "Cancelled",
-    "instance_error": "Stopped by an error",
-    "record_read": "Record read by an auditor",
+    "instance_started": N_("Started"),
+    "task_ready": N_("Task ready"),
+    "task_claimed": N_("Task claimed"),
+    "task_completed": N_("Task completed"),
+    "task_cancelled": N_("Task withdrawn"),
+    "timer_fired": N_("Timer fired"),
+    "deadline_breached": N_("Deadline missed"),
+    "message_received": N_("Message received"),
+    "escalation_started": N_("Escalation started"),
+    "instance_completed": N_("Finished"),
+    "instance_cancelled": N_("Cancelled"),
+    "instance_error": N_("Stopped by an error"),
+    "record_read": N_("Record read by an auditor"),
 }
 
 
@@ -49,7 +52,9 @@ def timeline(events: list[dict[str, Any]], names: dict[str, str]) -> list[dict[s
             {
                 "seq": event["seq"],
                 "at": event["at"],
-                "label": EVENT_LABELS.get(event["type"], event["type"]),
+                "label": gettext(EVENT_LABELS[event["type"]])
+                if event["type"] in EVENT_LABELS
+                else event["type"],
                 "type": event["type"],
                 "step": step,
                 "actor": event.get("actor"),

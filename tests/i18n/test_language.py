@@ -158,3 +158,56 @@ def test_pages_in_welsh_keep_no_english_chrome(web) -> None:
         assert welsh in browser.last, welsh
     for english in (">Inbox<", ">Log out<", "Skip to main content", "Show tasks"):
         assert english not in browser.last, english
+
+
+def test_quarterly_vocabulary_and_csv_headers_in_both_languages() -> None:
+    from service.cases.reports import vocabulary
+    from service.cases.reports.quarterly import to_csv
+
+    every = (
+        vocabulary.SOURCES
+        + vocabulary.ADVOCACY_TYPES
+        + vocabulary.URGENCIES
+        + vocabulary.MILESTONES
+        + vocabulary.MEASURES
+        + vocabulary.ANSWERS
+        + vocabulary.ESCALATION_OUTCOMES
+        + vocabulary.STAGES
+    )
+    english, welsh = vocabulary.labels("en"), vocabulary.labels("cy")
+    assert all(key in english and key in welsh for key in every), "a name without a label"
+    assert welsh["social_worker"] == "Gweithiwr cymdeithasol" and english["social_worker"] == "Social worker"
+    assert vocabulary.label("unknown_thing", "cy") == "Unknown thing"
+    report = {"referrals": {"total": 3, "by_source": {"self": 3}}}
+    assert to_csv(report).splitlines()[0] == "figure,value"
+    welsh_csv = to_csv(report, "cy").splitlines()
+    assert welsh_csv[0] == "ffigur,gwerth" and welsh_csv[1] == "referrals.total,3"  # keys never change
+
+
+def test_a_task_form_in_welsh_keeps_its_names_and_values(deployed) -> None:
+    from tests.api.helpers import start
+
+    s = deployed
+    started = start(s)
+    assert started.status_code == 201, started.get_json()
+    task_id = started.get_json()["active_tasks"][0]["id"]
+    english = s.client.get(f"/api/v1/tasks/{task_id}", headers=s.headers("manager1")).get_json()
+    welsh = s.client.get(f"/api/v1/tasks/{task_id}", headers={**s.headers("manager1"), **CY}).get_json()
+    assert welsh["name"] == "Ffonio'r unigolyn yn ôl" and english["name"] == "Call the person back"
+    assert welsh["form"]["title"] == "Ffonio'r unigolyn yn ôl"
+    assert set(welsh["form"]["properties"]) == set(english["form"]["properties"])  # field names unchanged
+    assert welsh["form"]["required"] == english["form"]["required"]
+    assert welsh["form"]["properties"]["documents_needed"]["title"] == "Angen dogfennau?"
+    listed = s.client.get("/api/v1/tasks", headers={**s.headers("manager1"), **CY}).get_json()
+    assert "Ffonio'r unigolyn yn ôl" in {t["name"] for t in listed["items"]}
+    # a bad answer is refused in Welsh, naming the field as it is
+    bad = s.client.post(
+        f"/api/v1/tasks/{task_id}/complete",
+        json={"data": {"called_at": "2026-01-05T09:00:00+00:00"}},
+        headers={**s.headers("manager1"), **CY},
+    )
+    body = assert_problem(bad, 422)
+    assert body["title"] == "Methodd y dilysu"
+    assert body["detail"] == "nid yw data'r ffurflen yn ddilys"
+    assert body["errors"]["documents_needed"] == ["mae angen llenwi'r maes hwn"]
+    assert body["type"].endswith("/validation-failed")

@@ -177,7 +177,7 @@ def test_admin_runs_the_system_without_casework_content(world):
     assert cancelled.get_json()["status"] == "cancelled" and cancelled.get_json()["variables"] == {}
     users = s.get("/users", "admin1").get_json()
     assert users["total"] == 7
-    fields = {"username", "role", "active", "created_at", "locked_until", "languages"}
+    fields = {"username", "role", "active", "created_at", "locked_until", "language", "languages"}
     assert all(set(u) == fields for u in users["items"])
     assert "argon2" not in s.get("/users", "admin1").get_data(as_text=True)
 

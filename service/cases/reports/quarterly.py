@@ -58,6 +58,7 @@ from service.cases.reports.suppression import suppress
 from service.cases.reports.vocabulary import (
     ADVOCACY_TYPES,
     ANSWERS,
+    CSV_HEADERS,
     ESCALATION_OUTCOMES,
     MEASURES,
     MILESTONES,
@@ -280,8 +281,10 @@ def quarterly(
     return report
 
 
-def to_csv(report: dict[str, Any]) -> str:
-    """One ``figure,value`` row per figure, the figure a dotted path (``referrals.by_source.self``)."""
+def to_csv(report: dict[str, Any], language: str = "en") -> str:
+    """One ``figure,value`` row per figure, the figure a dotted path (``referrals.by_source.self``).
+
+    The header is in ``language`` (``ffigur,gwerth`` in Welsh); the figures' keys never change."""
     rows: list[tuple[str, Any]] = []
 
     def walk(prefix: str, value: Any) -> None:
@@ -295,4 +298,4 @@ def to_csv(report: dict[str, Any]) -> str:
             rows.append((prefix, str(value).lower() if isinstance(value, bool) else value))
 
     walk("", report)
-    return csv_text(["figure", "value"], rows, lineterminator="\n")
+    return csv_text(list(CSV_HEADERS.get(language, CSV_HEADERS["en"])), rows, lineterminator="\n")

@@ -12,6 +12,7 @@ from service.cases import supervision_calendar as calendar
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
 from service.http.context import actor, db
+from service.web.filters import language
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Commissioner reports")
 
@@ -91,7 +92,7 @@ def quarterly(query):
     if query["format"] == "csv":
         name = f"quarterly-{report['sla']}-{report['quarter']}.csv"
         return Response(
-            reports.to_csv(report),
+            reports.to_csv(report, language()),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
