@@ -276,6 +276,7 @@ def _sync_deadlines(
             )
         }
     )
+    _insert_fired_at_once(session, instance, model, outcome, now, current.keys(), before, new=new)
     changed = []
     rows = []
     for task_id, timer in current.items():
@@ -304,6 +305,57 @@ def _sync_deadlines(
         rows.append(deadline)
         changed.append(deadline)
     return changed, rows
+
+
+def _insert_fired_at_once(
+    session: Session,
+    instance: ProcessInstance,
+    model: ProcessModel,
+    outcome: Outcome,
+    now: datetime,
+    current: Iterable[str],
+    before: frozenset[str] | None,
+    *,
+    new: bool,
+) -> None:
+    """A row, ``fired`` at once, for each timer that began and fired inside this step.
+
+    A timer whose moment had already passed when its step reached it (a back-dated referral)
+    never waits, so it never had a pending row: it gets one now, with its due time and
+    ``fired_at``, so the deadline lists, the reports and the heat map see it as any other.
+    """
+    drafts = [
+        e for e in outcome.events if e.type == "timer_fired" and e.task_id and e.task_id not in set(current)
+    ]
+    if not drafts:
+        return
+    waited = set(before or ())
+    candidates = {e.task_id: e for e in drafts if e.task_id not in waited}
+    if not candidates:
+        return
+    if not new:  # rows may exist already (a timer that waited in an earlier step): leave those
+        for existing in session.scalars(
+            _DEADLINES_OF_TIMERS, {"_instance": instance.id, "_ids": sorted(candidates)}
+        ):
+            candidates.pop(existing.task_id, None)
+    for task_id, event in candidates.items():
+        meta = model.timers.get(event.activity_id or "")
+        due = event.data.get("due_at")
+        fired = event.data.get("fired_at")
+        row = {
+            "instance_id": instance.id,
+            "task_id": task_id,
+            "activity_id": event.activity_id or "",
+            "kind": "sla" if meta and meta.sla_milestone else "timer",
+            "milestone": meta.sla_milestone if meta else None,
+            "attached_to": meta.attached_to if meta else None,
+            "due_at": datetime.fromisoformat(due) if due else None,
+            "status": "fired",
+            "fired_at": datetime.fromisoformat(fired) if fired else now,
+            "lease_until": None,
+            "created_at": now,
+        }
+        session.connection().execute(_INSERT_DEADLINE, row)
 
 
 _TASKS = Task.__table__
