@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from service.base.config import reminder_share
 from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 from workflows.engine import EventDraft, Outcome
 from workflows.history import chain
@@ -279,6 +280,7 @@ def _sync_deadlines(
     _insert_fired_at_once(session, instance, model, outcome, now, current.keys(), before, new=new)
     changed = []
     rows = []
+    started = _target_start(outcome.snapshot.variables)
     for task_id, timer in current.items():
         meta = model.timers.get(timer.activity_id)
         values = {
@@ -290,6 +292,8 @@ def _sync_deadlines(
             "status": "pending",
             "fired_at": None,
         }
+        if timer.sla_milestone:
+            values["remind_at"] = remind_at(started or now, timer.due_at)
         deadline = known.get(task_id)
         if deadline is None:  # a timer waiting for the first time: INSERTed now, for its id
             row = {"instance_id": instance.id, "task_id": task_id, "activity_id": timer.activity_id}
@@ -305,6 +309,27 @@ def _sync_deadlines(
         rows.append(deadline)
         changed.append(deadline)
     return changed, rows
+
+
+def _target_start(variables: dict[str, Any] | None) -> datetime | None:
+    """When an SLA target's time began: the referral's ``received_at`` (the targets count from it)."""
+    received = (variables or {}).get("received_at")
+    if not isinstance(received, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(received)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def remind_at(start: datetime, due: datetime | None) -> datetime | None:
+    """The moment ``reminder_share()`` of the time from ``start`` to ``due`` has passed (None: no due)."""
+    if due is None:
+        return None
+    if start >= due:
+        return due
+    return start + (due - start) * reminder_share()
 
 
 def _insert_fired_at_once(

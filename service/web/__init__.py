@@ -39,9 +39,9 @@ def _is_page() -> bool:
 
 def init_web(app: Flask) -> None:
     from service.http.errors import problem_response
-    from service.web import audit_pages, cases, dashboard, home, inbox, session
+    from service.web import audit_pages, cases, dashboard, home, inbox, notices, session
 
-    for module in (session, inbox, cases, dashboard, audit_pages, home):
+    for module in (session, inbox, cases, dashboard, audit_pages, notices, home):
         app.register_blueprint(module.blp)
     unexpected = app.error_handler_spec[None][None][Exception]
 
@@ -59,4 +59,6 @@ def init_web(app: Flask) -> None:
         return render_template("error.html", who=None, error=failed), 500
 
     app.jinja_env.filters.update(when=when, due_state=due_state, humanise=humanise, shown=shown)
-    app.jinja_env.globals.update(nav=home.NAV, web_actor=web_actor)
+    app.jinja_env.globals.update(
+        nav=home.NAV, web_actor=web_actor, unread_notifications=notices.unread_notifications
+    )
