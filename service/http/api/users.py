@@ -45,6 +45,10 @@ class UserCreate(Strict):
         validate=validate.Length(min=auth.MIN_PASSWORD, max=1024),
         metadata={"description": "generated (and returned once) when absent"},
     )
+    email = fields.Email(
+        validate=validate.Length(max=254),
+        metadata={"description": "optional: reminders are e-mailed here when ADVOCACY_FLOW_SMTP_URL is set"},
+    )
 
 
 class UserQuery(Page):
@@ -87,6 +91,8 @@ def create_user(body):
 
     def run(session):
         user, password = auth.create_user(session, body["username"], body["role"], body.get("password"))
+        if body.get("email"):
+            user.email = body["email"]
         out = {c: getattr(user, c) for c in ("username", "role", "active", "created_at", "locked_until")}
         if not body.get("password"):
             out["password"] = password
