@@ -58,3 +58,14 @@ def test_marking_read_clears_the_badge_and_needs_the_csrf_token(service, web):
 def test_the_list_needs_a_login(web):
     response = web().get("/notifications")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_inbox_shows_the_roles_queue_when_nothing_is_assigned(service, web):
+    deploy(service)
+    start(service, T0, T0 + timedelta(hours=4), now=T0)  # unassigned, for the advocate role
+    browser = web("manager1")
+    browser.get("/inbox")
+    # nothing assigned to manager1 and no manager task: still the (empty) manager queue, chosen
+    assert 'value="unclaimed" checked' in browser.last
+    mine = browser.get("/inbox?view=mine")
+    assert mine.status_code == 200 and 'value="mine" checked' in browser.last
