@@ -30,6 +30,7 @@ EVENT_TYPES = (
     "instance_cancelled",
     "instance_error",
     "record_read",
+    "notification_sent",
 )
 
 

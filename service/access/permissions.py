@@ -92,6 +92,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/tasks/*/complete"): _CASEWORK | {"admin"},
     ("POST", "/tasks/*/assign"): frozenset({"manager"}),  # reassignment (DOMAIN.md second edition)
     ("GET", "/deadlines"): ANY_ROLE,
+    ("GET", "/notifications"): ANY_ROLE,  # the caller's own only
+    ("POST", "/notifications/*/read"): ANY_ROLE,  # another person's: 404
     ("POST", "/messages"): _CASEWORK,  # and then only a role of the receiving process
     ("GET", "/slas"): ANY_ROLE,
     ("POST", "/slas"): frozenset({"commissioner"}),

@@ -39,3 +39,22 @@ class Settings:
             values["token_ttl_hours"] = int(env["ADVOCACY_FLOW_TOKEN_TTL_HOURS"])
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def reminder_share() -> float:
+    """``ADVOCACY_FLOW_REMINDER_AT``: the share of an SLA target's time at which people are reminded."""
+    try:
+        share = float(os.environ.get("ADVOCACY_FLOW_REMINDER_AT", "0.75"))
+    except ValueError:
+        return 0.75
+    return share if 0 < share < 1 else 0.75
+
+
+def smtp_url() -> str | None:
+    """``ADVOCACY_FLOW_SMTP_URL`` (``smtp://host:port``): reminders are also e-mailed when set."""
+    return os.environ.get("ADVOCACY_FLOW_SMTP_URL") or None
+
+
+def public_url() -> str:
+    """``ADVOCACY_FLOW_PUBLIC_URL``: where people open the service (the link in an e-mail)."""
+    return (os.environ.get("ADVOCACY_FLOW_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")

@@ -82,3 +82,23 @@ def load(database: Database, now: datetime | None = None) -> Iterator[str]:
     for process, by_step in made.items():
         steps = ", ".join(f"{step} {len(ids)}" for step, ids in by_step.items())
         yield f"{process}: {sum(len(ids) for ids in by_step.values())} instances ({steps})"
+    first_manager = next(username for username, role in DEMO_USERS if role == "manager")
+    claimed = database.run(_assign_work, first_manager, now)
+    yield f"{first_manager} holds {claimed} task(s): log in as {first_manager} to start working"
+
+
+def _assign_work(session, username: str, now: datetime, count: int = 3) -> int:
+    """The first manager printed gets work to do: a few open, unclaimed manager tasks, claimed."""
+    from service.access.permissions import Actor
+    from service.cases import instances
+    from service.store.models import Task
+
+    open_tasks = session.scalars(
+        select(Task)
+        .where(Task.status == "open", Task.role == "manager", Task.assignee.is_(None))
+        .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+        .limit(count)
+    ).all()
+    for task in open_tasks:
+        instances.claim_task(session, Actor(username, "manager"), task.id, now)
+    return len(open_tasks)

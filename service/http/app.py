@@ -8,7 +8,18 @@ from pathlib import Path
 from flask import Flask
 
 from service.base.config import Settings
-from service.http.api import audit, definitions, health, instances, messages, reports, slas, tasks, users
+from service.http.api import (
+    audit,
+    definitions,
+    health,
+    instances,
+    messages,
+    notifications,
+    reports,
+    slas,
+    tasks,
+    users,
+)
 from service.http.errors import ProblemApi, register_error_handlers
 from service.http.security import init_security
 from service.store.db import make_engine, make_session_factory
@@ -46,7 +57,18 @@ def create_app(settings: Settings | None = None, *, start_scheduler: bool | None
         },
     )
     app.extensions["advocacy_flow.api"] = api
-    for module in (health, definitions, instances, tasks, messages, audit, slas, users, reports):
+    for module in (
+        health,
+        definitions,
+        instances,
+        tasks,
+        messages,
+        audit,
+        slas,
+        users,
+        reports,
+        notifications,
+    ):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     init_security(app)

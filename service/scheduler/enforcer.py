@@ -8,6 +8,10 @@ enforcers on one database each deadline fires exactly once.  Deadlines created
 by other processes (web workers without a scheduler) are picked up by a sync
 job that looks for pending rows this enforcer has not scheduled yet (and re-arms
 deadlines whose claimer died, once their lease has run out).
+
+Reminders (``service.cases.notifications``) ride on the same rows: an SLA deadline's
+``remind_at`` gets its own date job, and the reminder is claimed with the same row lock and
+marked ``reminded_at`` in its own transaction, so it too is sent once.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from service.cases import instances
+from service.cases import instances, notifications
 from service.store.models import Deadline
 from service.store.uow import Database
 
@@ -107,16 +111,44 @@ class DeadlineScheduler:
         )
         for deadline_id, due_at in rows:
             self._add(deadline_id, due_at, replace=False)
+        for deadline_id, remind_at in self.database.peek(notifications.due_reminders):
+            self._add_reminder(deadline_id, remind_at, replace=False)
 
     def schedule(self, deadline_ids: list[int]) -> None:
         rows = self.database.peek(
             lambda session: session.execute(
-                select(Deadline.id, Deadline.due_at).where(Deadline.id.in_(deadline_ids))
+                select(Deadline.id, Deadline.due_at, Deadline.remind_at, Deadline.reminded_at).where(
+                    Deadline.id.in_(deadline_ids)
+                )
             ).all()
         )
-        for deadline_id, due_at in rows:
+        for deadline_id, due_at, remind_at, reminded_at in rows:
             if due_at is not None:
                 self._add(deadline_id, due_at, replace=True)
+            if remind_at is not None and reminded_at is None:
+                self._add_reminder(deadline_id, remind_at, replace=True)
+
+    def _add_reminder(self, deadline_id: int, remind_at: datetime, *, replace: bool) -> None:
+        job_id = f"reminder-{deadline_id}"
+        with self._lock:
+            if not replace and self.scheduler.get_job(job_id) is not None:
+                return
+            self.scheduler.add_job(
+                self._remind,
+                "date",
+                run_date=max(remind_at, datetime.now(UTC)),
+                args=[deadline_id, remind_at],
+                id=job_id,
+                replace_existing=True,
+            )
+
+    def _remind(self, deadline_id: int, remind_at: datetime) -> None:
+        try:
+            sent = self.database.run(notifications.remind, deadline_id, max(remind_at, datetime.now(UTC)))
+            if sent:
+                log.info("reminder of deadline %s sent to %d people", deadline_id, len(sent))
+        except Exception:
+            log.exception("the reminder of deadline %s failed", deadline_id)
 
     def _add(self, deadline_id: int, due_at: datetime, *, replace: bool) -> None:
         job_id = f"deadline-{deadline_id}"

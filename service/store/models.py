@@ -65,6 +65,7 @@ class User(Base):
     # language codes the user works in, e.g. ["en", "cy"] (Welsh-medium allocation); None: not said
     languages: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
     language: Mapped[str | None] = mapped_column(String(8), default=None)  # "cy" or "en"; None: the browser's
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
 
 
 class ApiToken(Base):
@@ -185,6 +186,9 @@ class Deadline(Base):
     fired_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # An SLA target's reminder: due at ADVOCACY_FLOW_REMINDER_AT of its time; set once it was sent.
+    remind_at: Mapped[datetime | None] = mapped_column(default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class HistoryEvent(Base):
@@ -219,3 +223,24 @@ class Sla(Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """A reminder or alert for one person; it names the case and task, never their content."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_recipient_created", "recipient", "created_at"),
+        Index("uq_notifications_deadline_recipient", "deadline_id", "recipient", "kind", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))  # reminder | send_task
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    deadline_id: Mapped[int | None] = mapped_column(Integer)
+    template: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]

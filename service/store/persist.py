@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from service.base.config import reminder_share
 from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 from workflows.engine import EventDraft, Outcome
 from workflows.history import chain
@@ -276,8 +277,10 @@ def _sync_deadlines(
             )
         }
     )
+    _insert_fired_at_once(session, instance, model, outcome, now, current.keys(), before, new=new)
     changed = []
     rows = []
+    started = _target_start(outcome.snapshot.variables)
     for task_id, timer in current.items():
         meta = model.timers.get(timer.activity_id)
         values = {
@@ -289,6 +292,8 @@ def _sync_deadlines(
             "status": "pending",
             "fired_at": None,
         }
+        if timer.sla_milestone:
+            values["remind_at"] = remind_at(started or now, timer.due_at)
         deadline = known.get(task_id)
         if deadline is None:  # a timer waiting for the first time: INSERTed now, for its id
             row = {"instance_id": instance.id, "task_id": task_id, "activity_id": timer.activity_id}
@@ -304,6 +309,78 @@ def _sync_deadlines(
         rows.append(deadline)
         changed.append(deadline)
     return changed, rows
+
+
+def _target_start(variables: dict[str, Any] | None) -> datetime | None:
+    """When an SLA target's time began: the referral's ``received_at`` (the targets count from it)."""
+    received = (variables or {}).get("received_at")
+    if not isinstance(received, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(received)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def remind_at(start: datetime, due: datetime | None) -> datetime | None:
+    """The moment ``reminder_share()`` of the time from ``start`` to ``due`` has passed (None: no due)."""
+    if due is None:
+        return None
+    if start >= due:
+        return due
+    return start + (due - start) * reminder_share()
+
+
+def _insert_fired_at_once(
+    session: Session,
+    instance: ProcessInstance,
+    model: ProcessModel,
+    outcome: Outcome,
+    now: datetime,
+    current: Iterable[str],
+    before: frozenset[str] | None,
+    *,
+    new: bool,
+) -> None:
+    """A row, ``fired`` at once, for each timer that began and fired inside this step.
+
+    A timer whose moment had already passed when its step reached it (a back-dated referral)
+    never waits, so it never had a pending row: it gets one now, with its due time and
+    ``fired_at``, so the deadline lists, the reports and the heat map see it as any other.
+    """
+    drafts = [
+        e for e in outcome.events if e.type == "timer_fired" and e.task_id and e.task_id not in set(current)
+    ]
+    if not drafts:
+        return
+    waited = set(before or ())
+    candidates = {e.task_id: e for e in drafts if e.task_id not in waited}
+    if not candidates:
+        return
+    if not new:  # rows may exist already (a timer that waited in an earlier step): leave those
+        for existing in session.scalars(
+            _DEADLINES_OF_TIMERS, {"_instance": instance.id, "_ids": sorted(candidates)}
+        ):
+            candidates.pop(existing.task_id, None)
+    for task_id, event in candidates.items():
+        meta = model.timers.get(event.activity_id or "")
+        due = event.data.get("due_at")
+        fired = event.data.get("fired_at")
+        row = {
+            "instance_id": instance.id,
+            "task_id": task_id,
+            "activity_id": event.activity_id or "",
+            "kind": "sla" if meta and meta.sla_milestone else "timer",
+            "milestone": meta.sla_milestone if meta else None,
+            "attached_to": meta.attached_to if meta else None,
+            "due_at": datetime.fromisoformat(due) if due else None,
+            "status": "fired",
+            "fired_at": datetime.fromisoformat(fired) if fired else now,
+            "lease_until": None,
+            "created_at": now,
+        }
+        session.connection().execute(_INSERT_DEADLINE, row)
 
 
 _TASKS = Task.__table__

@@ -63,9 +63,15 @@ class Database:
                     log.info("concurrent update on attempt %d: %s", attempt, type(err).__name__)
                     continue
                 changed = session.info.pop("deadlines_changed", [])
+                after_commit = session.info.pop("after_commit", [])
             if changed:
                 for listener in self.deadline_listeners:
                     listener(changed)
+            for action in after_commit:  # e.g. e-mail: only once what it tells of is stored
+                try:
+                    action()
+                except Exception:
+                    log.exception("an action after the commit failed")
             return result
         raise Conflict("the record was changed by another request at the same time; try again")
 

@@ -41,12 +41,22 @@ def _is_page() -> bool:
 
 def init_web(app: Flask) -> None:
     from service.http.errors import problem_response
-    from service.web import audit_pages, cases, casework, dashboard, home, inbox, session, supervision
+    from service.web import (
+        audit_pages,
+        cases,
+        casework,
+        dashboard,
+        home,
+        inbox,
+        notices,
+        session,
+        supervision,
+    )
     from service.web.language import init_language
 
     init_language(app)
 
-    for module in (session, inbox, cases, casework, dashboard, audit_pages, supervision, home):
+    for module in (session, inbox, cases, casework, dashboard, audit_pages, supervision, notices, home):
         app.register_blueprint(module.blp)
     unexpected = app.error_handler_spec[None][None][Exception]
 
@@ -72,4 +82,6 @@ def init_web(app: Flask) -> None:
         percent=percent,
         problem_text=translate,
     )
-    app.jinja_env.globals.update(nav=home.NAV, web_actor=web_actor)
+    app.jinja_env.globals.update(
+        nav=home.NAV, web_actor=web_actor, unread_notifications=notices.unread_notifications
+    )

@@ -53,6 +53,11 @@ def inbox(who: Actor):
 
     def read(session):
         items, total = queries.list_tasks(session, who, filters, now)
+        if total == 0 and "view" not in request.args and who.role in ("manager", "advocate", "commissioner"):
+            # the first screen shows work: nothing assigned to this user, so the role's queue
+            filters.update(_filters(who, {"view": "unclaimed"}))
+            filters.pop("mine", None)
+            items, total = queries.list_tasks(session, who, filters, now)
         keys = queries.business_keys(session, {t.instance_id for t in items})
         return [_row(t, keys.get(t.instance_id)) for t in items], total, process_names(session)
 

@@ -144,3 +144,16 @@ def test_candidates_at_each_check(demo) -> None:
     checks |= {"disclosure_risk_assessment", "induction", "probation_review"}
     assert checks <= open_tasks(url, "recruitment_vetting")
     assert "withdrawn_barred" in end_states(url, "recruitment_vetting")
+
+
+def test_the_first_manager_printed_has_work_on_the_first_screen(demo) -> None:
+    url, outputs = demo
+    printed = [line.split()[0] for line in outputs[0].splitlines() if line.strip().endswith(" manager")]
+    first = printed[0]
+    held = rows(url, f"SELECT COUNT(*) FROM tasks WHERE status = 'open' AND assignee = '{first}'")[0][0]
+    assert held >= 1
+    assert f"log in as {first}" in outputs[0]
+    claimed = rows(
+        url, f"SELECT COUNT(*) FROM history_events WHERE type = 'task_claimed' AND actor = '{first}'"
+    )
+    assert claimed[0][0] >= held

@@ -160,6 +160,9 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
         statuses(403, 403, 200, 403, 403),
     ),
     ("GET", "/deadlines"): (lambda c: {"path": "/deadlines"}, everyone(200)),
+    ("GET", "/notifications"): (lambda c: {"path": "/notifications"}, everyone(200)),
+    # nobody's own: not found for every role (another person's is tested in test_reminders.py)
+    ("POST", "/notifications/*/read"): (lambda c: {"path": "/notifications/999999/read"}, everyone(404)),
     ("POST", "/messages"): (
         lambda c: {
             "path": "/messages",
@@ -248,7 +251,8 @@ def test_revoke_ends_only_that_token(service):
 def test_auditor_is_refused_every_write_even_with_a_bad_body(deployed):
     """The role gate runs before the body is read: 403, never a 422 that would describe the schema."""
     writes = sorted(k for k in _served(deployed.app) if k[0] in ("POST", "PUT", "PATCH", "DELETE"))
-    public_or_own = {("POST", "/auth/token"), ("POST", "/auth/revoke")}
+    # marking one's own notification read is the caller's own, as a log-out is
+    public_or_own = {("POST", "/auth/token"), ("POST", "/auth/revoke"), ("POST", "/notifications/*/read")}
     checked = []
     for method, path in writes:
         if (method, path) in public_or_own:

@@ -60,8 +60,10 @@ def test_the_inbox_lists_my_role_s_unclaimed_tasks_soonest_due_first(all_deploye
     assert "2 tasks." in manager.last and "Assess eligibility" in manager.last
     assert "Referral to closure" in manager.last  # the process by its name
     assert f'<a href="/cases/{first["id"]}">REF-1</a>' in manager.last  # the case, by its reference
-    manager.get("/inbox")  # "assigned to me" is the default: none yet
+    manager.get("/inbox?view=mine")  # none assigned yet
     assert _rows(manager.last) == [] and "0 tasks." in manager.last
+    manager.get("/inbox")  # issue 18: nothing assigned, so the first screen shows the role's queue
+    assert _rows(manager.last) == tasks and 'value="unclaimed" checked' in manager.last
     manager.get("/inbox?view=unclaimed&process=recruitment_vetting")
     assert _rows(manager.last) == []
     manager.get("/inbox?view=unclaimed&overdue=1")

@@ -55,6 +55,10 @@ class UserCreate(Strict):
         metadata={"description": 'language codes the user works in, e.g. ["en", "cy"]'},
     )
     language = fields.String(validate=validate.OneOf(LANGUAGES), allow_none=True)
+    email = fields.Email(
+        validate=validate.Length(max=254),
+        metadata={"description": "optional: reminders are e-mailed here when ADVOCACY_FLOW_SMTP_URL is set"},
+    )
 
 
 class UserPatch(Strict):
@@ -69,6 +73,10 @@ class UserPatch(Strict):
         metadata={
             "description": "the user's pages, forms and problem details: cy or en (null: the browser's)"
         },
+    )
+    email = fields.Email(
+        validate=validate.Length(max=254),
+        metadata={"description": "optional: reminders are e-mailed here when ADVOCACY_FLOW_SMTP_URL is set"},
     )
 
 
@@ -119,6 +127,8 @@ def create_user(body):
             languages=body.get("languages"),
             language=body.get("language"),
         )
+        if body.get("email"):
+            user.email = body["email"]
         out = {c: getattr(user, c) for c in _SHOWN}
         if not body.get("password"):
             out["password"] = password
@@ -134,17 +144,21 @@ _SHOWN = ("username", "role", "active", "created_at", "locked_until", "language"
 @blp.arguments(UserPatch)
 @blp.response(200, UserOut)
 def update_user(body, username):
-    """Change a user's language (``"cy"`` or ``"en"``) and the languages they work in (Welsh-medium allocation)."""
+    """Change a user's language (``"cy"`` or ``"en"``), the languages they work in (Welsh-medium
+    allocation) or their e-mail address (reminders)."""
     require_role(actor(), "admin")
     if not body:
-        raise Invalid("nothing to change", errors={"language": ["give language or languages"]})
+        raise Invalid("nothing to change", errors={"language": ["give language, languages or email"]})
 
     def run(session):
         if "languages" in body:
             auth.set_languages(session, username, body["languages"])
         if "language" in body:
             auth.set_language(session, username, body["language"])
-        return auth.get_user(session, username)
+        user = auth.get_user(session, username)
+        if "email" in body:
+            user.email = body["email"]
+        return user
 
     return db().run(run)
 
