@@ -5,6 +5,8 @@ Used by ``POST …/cancel`` (``reason_code``), the web cancel form and the quart
 
 from __future__ import annotations
 
+from service.base.languages import N_
+
 END_REASONS: tuple[str, ...] = (
     "person_declined",
     "person_died",
@@ -16,13 +18,13 @@ END_REASONS: tuple[str, ...] = (
 )
 
 LABELS: dict[str, str] = {
-    "person_declined": "The person declined advocacy",
-    "person_died": "The person died",
-    "moved_out_of_area": "Moved out of the area",
-    "no_longer_eligible": "No longer eligible",
-    "referred_elsewhere": "Referred elsewhere",
-    "duplicate": "A duplicate referral",
-    "other": "Another reason",
+    "person_declined": N_("The person declined advocacy"),
+    "person_died": N_("The person died"),
+    "moved_out_of_area": N_("Moved out of the area"),
+    "no_longer_eligible": N_("No longer eligible"),
+    "referred_elsewhere": N_("Referred elsewhere"),
+    "duplicate": N_("A duplicate referral"),
+    "other": N_("Another reason"),
 }
 
 

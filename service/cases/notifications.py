@@ -19,10 +19,14 @@ from sqlalchemy.orm import Session
 from service.access.permissions import Actor
 from service.base import mail
 from service.base.config import public_url, smtp_url
+from service.base.languages import N_, gettext_in
 from service.base.problems import NotFound
 from service.store import persist
 from service.store.models import Deadline, Notification, ProcessInstance, Task, User
 from workflows.engine import EventDraft
+
+REMINDER_SUBJECT = N_("Reminder: %(task)s")
+MAIL_BODY = N_("%(subject)s\n\nOpen it in Advocacy Flow: %(link)s\n")
 
 
 def _now(now: datetime | None) -> datetime:
@@ -61,8 +65,13 @@ def notify(
     deadline: Deadline | None = None,
     template: str | None = None,
     subject: str,
+    subject_values: dict[str, object] | None = None,
 ) -> list[Notification]:
-    """Write one notification per person and its ``notification_sent`` event; e-mail after the commit."""
+    """Write one notification per person and its ``notification_sent`` event; e-mail after the commit.
+
+    ``subject`` is a catalogue message (``N_``) filled with ``subject_values``: each e-mail is in its
+    recipient's language (``users.language``), English when the user has none.
+    """
     made = []
     drafts = []
     mails = []
@@ -93,7 +102,9 @@ def notify(
         )
         if person.email:
             link = f"{public_url()}/inbox/{task.id}" if task else f"{public_url()}/notifications"
-            mails.append(mail.Mail(person.email, subject, f"{subject}\n\nOpen it in Advocacy Flow: {link}\n"))
+            title = gettext_in(person.language, subject, **(subject_values or {}))
+            body = gettext_in(person.language, MAIL_BODY, subject=title, link=link)
+            mails.append(mail.Mail(person.email, title, body))
     if drafts:
         persist.append_events(session, instance, drafts, now)
         session.flush()
@@ -151,7 +162,8 @@ def remind(session: Session, deadline_id: int, now: datetime | None = None) -> l
         now=now,
         task=task,
         deadline=deadline,
-        subject=f"Reminder: {task.name}",
+        subject=REMINDER_SUBJECT,
+        subject_values={"task": task.name},
     )
 
 

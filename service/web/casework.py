@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
 
 from service.access.permissions import Actor
 from service.cases import casework_actions
@@ -18,7 +19,7 @@ blp = Blueprint("web_casework", __name__)
 def raise_concern(who: Actor, instance_id: str):
     database().run(casework_actions.raise_safeguarding_concern, who, instance_id)
     flash(
-        "Safeguarding concern raised: a manager's safeguarding decision is now open. The case goes on.",
+        _("Safeguarding concern raised: a manager's safeguarding decision is now open. The case goes on."),
         "success",
     )
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
@@ -29,5 +30,5 @@ def raise_concern(who: Actor, instance_id: str):
 @csrf_protect
 def end_early(who: Actor, instance_id: str):
     database().run(casework_actions.request_early_end, who, instance_id)
-    flash("The step 'End the case early' is open in your inbox: record the reason there.", "success")
+    flash(_("The step 'End the case early' is open in your inbox: record the reason there."), "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)

@@ -7,8 +7,10 @@ the viewer's ``Actor``: managers and commissioners (``permissions.ROUTES``), wor
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from service.access.permissions import ROUTES, Actor
+from service.base.languages import N_
 from service.base.problems import Forbidden
 from service.cases import instances as use_cases
 from service.cases import supervision_calendar as calendar
@@ -18,13 +20,13 @@ blp = Blueprint("web_supervision", __name__)
 
 ROLES = ROUTES[("GET", "/reports/supervision")]
 CHECK_NAMES = {
-    "supervision": "1:1 supervision and case-file audit",
-    "appraisal": "Yearly appraisal",
-    "qualification_check": "Qualification check",
-    "dbs_recheck": "DBS re-check (every 3 years)",
-    "update_service_check": "DBS Update Service status check",
+    "supervision": N_("1:1 supervision and case-file audit"),
+    "appraisal": N_("Yearly appraisal"),
+    "qualification_check": N_("Qualification check"),
+    "dbs_recheck": N_("DBS re-check (every 3 years)"),
+    "update_service_check": N_("DBS Update Service status check"),
 }
-STATUS_NAMES = {"overdue": "Overdue", "due": "Due", "scheduled": "Scheduled"}
+STATUS_NAMES = {"overdue": N_("Overdue"), "due": N_("Due"), "scheduled": N_("Scheduled")}
 
 
 @blp.route("/supervision")
@@ -35,7 +37,7 @@ def supervision(who: Actor):
     status = request.args.get("status", "").strip()
     error = None
     if status and status not in calendar.STATUSES:
-        error, status = "Choose overdue, due or scheduled", ""
+        error, status = _("Choose overdue, due or scheduled"), ""
     report = database().read(
         calendar.supervision_calendar, who, now=use_cases.utcnow(), status=status or None
     )
