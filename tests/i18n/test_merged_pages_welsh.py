@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -148,3 +149,27 @@ def test_the_reminder_mail_is_in_each_recipients_language(service, smtp) -> None
     for english in ("advocate1@example.org", "manager2@example.org"):
         assert "Subject: Reminder: " in sent[english] and "Open it in Advocacy Flow" in sent[english]
         assert "Nodyn atgoffa" not in sent[english]
+
+
+def test_the_replay_scripts_texts_come_from_the_page_in_its_language(deployed, web) -> None:
+    import json
+
+    from tests.api.helpers import CALL_DATA
+    from tests.audit.support import start_callback
+
+    walk = start_callback(deployed, "CY")
+    walk.complete("call_back", {**CALL_DATA, "documents_needed": True})
+    found = re.compile(r'<script type="application/json" id="replay-texts">(.*?)</script>', re.S)
+    auditor = web("auditor1")
+    welsh = json.loads(
+        found.search(auditor.get(f"/audit/{walk.id}", headers=CY).get_data(as_text=True)).group(1)
+    )
+    assert welsh["event_of"] == "Digwyddiad {n} o {last}" and welsh["verified"] == "Gwiriwyd y gadwyn"
+    assert welsh["retention"] == "Mae'r log cadw wedi torri ar ddigwyddiad {seq}: {reason}."
+    assert json.loads(found.search(auditor.get(f"/audit/{walk.id}").get_data(as_text=True)).group(1)) == {}
+    script = (Path(__file__).resolve().parents[2] / "service/web/static/replay.js").read_text(
+        encoding="utf-8"
+    )
+    for key, text in welsh.items():  # every text passed is one the script shows, with its English default
+        assert f't("{key}", "' in script, key
+        assert "{" not in text or re.search(r"\{(n|last|seq|reason)\}", text), text

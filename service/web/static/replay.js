@@ -16,6 +16,13 @@
   var seq = parseInt(root.getAttribute("data-seq"), 10);
   var last = parseInt(root.getAttribute("data-last"), 10);
   var names = JSON.parse((document.getElementById("audit-names") || {}).textContent || "{}");
+  var texts = JSON.parse((document.getElementById("replay-texts") || {}).textContent || "{}");
+
+  function t(key, english, values) {  // the page's text (its language, from the template), else English
+    var s = texts[key] || english;
+    Object.keys(values || {}).forEach(function (k) { s = s.split("{" + k + "}").join(String(values[k])); });
+    return s;
+  }
 
   var range = document.getElementById("seq-range");
   var number = document.getElementById("seq-number");
@@ -40,7 +47,7 @@
 
   function shown(value) {  // as the pages' `shown` filter
     if (value === null || value === undefined) { return "\u2014"; }
-    if (typeof value === "boolean") { return value ? "Yes" : "No"; }
+    if (typeof value === "boolean") { return value ? t("yes", "Yes") : t("no", "No"); }
     if (Array.isArray(value)) { return value.map(shown).join(", ") || "\u2014"; }
     if (typeof value === "object") {
       return Object.keys(value).map(function (k) { return humanise(k) + ": " + shown(value[k]); }).join(", ") || "\u2014";
@@ -75,7 +82,7 @@
       li.textContent = t.name || names[t.activity_id] || t.activity_id;
       code(li, t.activity_id);
     });
-    fill(byId("state-completed"), r.completed_activities, "None yet", function (li, a) {
+    fill(byId("state-completed"), r.completed_activities, t("none_yet", "None yet"), function (li, a) {
       li.textContent = names[a] || a;
     });
     var vars = byId("state-variables");
@@ -87,7 +94,7 @@
       var dt = document.createElement("dt");
       var dd = document.createElement("dd");
       dt.textContent = k === null ? "None" : k;
-      dd.textContent = k === null ? "Nothing recorded yet" : shown(r.variables[k]);
+      dd.textContent = k === null ? t("nothing_yet", "Nothing recorded yet") : shown(r.variables[k]);
       div.appendChild(dt);
       div.appendChild(dd);
       vars.appendChild(div);
@@ -133,7 +140,7 @@
         a.href = link(step.seq);
         var hidden = document.createElement("span");
         hidden.className = "visually-hidden";
-        hidden.textContent = "Show event ";
+        hidden.textContent = t("show_event", "Show event") + " ";
         a.appendChild(hidden);
         a.appendChild(document.createTextNode(String(step.seq)));
         td.appendChild(a);
@@ -169,7 +176,7 @@
     number.max = String(last);
     range.value = String(n);
     number.value = String(n);
-    range.setAttribute("aria-valuetext", "Event " + n + " of " + last);
+    range.setAttribute("aria-valuetext", t("event_of", "Event {n} of {last}", { n: n, last: last }));
     text("range-value", n);
     document.querySelectorAll(".js-last").forEach(function (el) { el.textContent = String(last); });
     document.querySelectorAll(".js-seq").forEach(function (el) { el.textContent = String(n); });
@@ -219,7 +226,7 @@
     var controller = window.AbortController ? new AbortController() : null;
     inflight = controller;
     var mine = ++ticket;
-    status.textContent = "Loading event " + n + "\u2026";
+    status.textContent = t("loading", "Loading event {n}\u2026", { n: n });
     fetch(atUrl + "?seq=" + n, {
       credentials: "same-origin",
       headers: { "Accept": "application/json" },
@@ -231,7 +238,7 @@
       inflight = null;
       if (answer.ok) { apply(answer.body); return; }
       if (answer.status === 401) { window.location.href = link(n); return; }
-      status.textContent = "Event " + n + " could not be shown: " + (answer.body.detail || answer.status) + ".";
+      status.textContent = t("not_shown", "Event {n} could not be shown: {reason}.", { n: n, reason: answer.body.detail || answer.status });
       showControls(seq);
     }).catch(function (err) {
       if (err && err.name === "AbortError") { return; }
@@ -242,7 +249,7 @@
   range.addEventListener("input", function () {
     var n = parseInt(range.value, 10);
     text("range-value", n);
-    range.setAttribute("aria-valuetext", "Event " + n + " of " + last);
+    range.setAttribute("aria-valuetext", t("event_of", "Event {n} of {last}", { n: n, last: last }));
     window.clearTimeout(timer);
     timer = window.setTimeout(function () { go(n); }, 250);  // a drag shows (and records) where it stops
   });
@@ -260,7 +267,7 @@
     event.preventDefault();
     var n = parseInt(number.value, 10);
     if (isNaN(n) || n < 1 || n > last) {
-      status.textContent = "Enter an event number from 1 to " + last + ".";
+      status.textContent = t("enter", "Enter an event number from 1 to {last}.", { last: last });
       number.focus();
       return;
     }
@@ -303,7 +310,7 @@
   }
   verifyForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    banner("info", [{ text: "Checking every hash of this record\u2026" }]);
+    banner("info", [{ text: t("checking", "Checking every hash of this record\u2026") }]);
     fetch(verifyUrl + "?format=json", { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
@@ -312,16 +319,16 @@
       .then(function (v) {
         var lines;
         if (v.ok) {
-          lines = [{ strong: "Chain verified", text: ": all " + v.events + " events are intact; every hash matches its event and links to the one before." }];
+          lines = [{ strong: t("verified", "Chain verified"), text: ": " + t("intact", "all {n} events are intact; every hash matches its event and links to the one before.", { n: v.events }) }];
         } else {
           var b = v.broken[0];
           lines = [
-            { strong: "The chain is broken at seq " + b.seq, text: ": " + b.reason + "." },
-            { text: "Events from seq " + b.seq + " on cannot be trusted as recorded." }
+            { strong: t("broken", "The chain is broken at seq {seq}", { seq: b.seq }), text: ": " + b.reason + "." },
+            { text: t("untrusted", "Events from seq {seq} on cannot be trusted as recorded.", { seq: b.seq }) }
           ];
         }
         (v.retention_log || []).forEach(function (b) {
-          lines.push({ text: "The retention log is broken at seq " + b.seq + ": " + b.reason + "." });
+          lines.push({ text: t("retention", "The retention log is broken at seq {seq}: {reason}.", { seq: b.seq, reason: b.reason }) });
         });
         banner(v.ok && !(v.retention_log || []).length ? "success" : "error", lines);
         result.setAttribute("data-verified", v.ok ? "ok" : "broken");
