@@ -99,7 +99,7 @@ def test_an_advocates_first_contact_moves_to_another_advocate_and_the_sla_clock_
     s.post(
         f"/tasks/{task('assess_eligibility')['id']}/complete",
         "manager1",
-        {"data": {"advocacy_type": "imha", "qualifying_patient": True}},
+        {"data": {"advocacy_type": "imha", "mha_status": "detained"}},
     )
     s.post(
         f"/tasks/{task('allocate_advocate')['id']}/complete",

@@ -58,7 +58,7 @@ def allocated_referral(s, advocate: str, business_key: str) -> str:
     )
     assert r.status_code == 201, r.get_json()
     iid = r.get_json()["id"]
-    r = complete(s, iid, "assess_eligibility", {"advocacy_type": "imha", "qualifying_patient": True})
+    r = complete(s, iid, "assess_eligibility", {"advocacy_type": "imha", "mha_status": "detained"})
     assert r.status_code == 200, r.get_json()
     r = complete(s, iid, "allocate_advocate", {"advocate": advocate, "instruction": "instructed"})
     assert r.status_code == 200, r.get_json()
