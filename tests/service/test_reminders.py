@@ -54,6 +54,18 @@ def test_an_unclaimed_task_reminds_the_managers_once(service):
     ]
     assert all(e["activity_id"] == "allocate" for e in sent)
     assert PERSON not in json.dumps(sent)
+    # replay folds a reminder as an event that changes nothing of the case
+    for event in sent:
+        before, at = (
+            service.get(f"/process-instances/{instance_id}/replay?seq={n}", "auditor1").get_json()
+            for n in (event["seq"] - 1, event["seq"])
+        )
+        assert (at["seq"], at["type"]) == (event["seq"], "notification_sent")
+        assert (at["status"], at["active_tasks"], at["variables"]) == (
+            before["status"],
+            before["active_tasks"],
+            before["variables"],
+        )
 
 
 def test_an_assigned_task_reminds_its_assignee_and_the_managers(service):
