@@ -213,7 +213,8 @@ def unread_count(session: Session, actor: Actor) -> int:
 
 def mark_read(session: Session, actor: Actor, notification_id: int, now: datetime | None = None) -> dict:
     """Mark the caller's notification read; another person's is not found (404)."""
-    row = session.get(Notification, notification_id)
+    # an id beyond the column's integer range names no row (and would overflow PostgreSQL's integer)
+    row = session.get(Notification, notification_id) if 0 < notification_id < 2**31 else None
     if row is None or row.recipient != actor.username:
         raise NotFound(f"no notification {notification_id}")
     if row.read_at is None:

@@ -120,6 +120,8 @@ def test_a_notification_is_read_only_by_its_recipient(service):
     assert other.status_code == 404
     assert other.headers["Content-Type"].startswith("application/problem+json")
     assert service.post(f"/notifications/{item['id']}/read", "advocate1").status_code == 404
+    for huge in (2**31, 6424862936717205504):  # beyond PostgreSQL's integer: not found, never a 500
+        assert service.post(f"/notifications/{huge}/read", "manager1").status_code == 404
     assert service.post("/notifications/999999/read", "manager1").status_code == 404
     done = service.post(f"/notifications/{item['id']}/read", "manager1")
     assert done.status_code == 200 and done.get_json()["read_at"] is not None
