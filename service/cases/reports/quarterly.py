@@ -234,10 +234,23 @@ def quarterly(
 ) -> dict[str, Any]:
     """The quarterly monitoring return (API.md), suppressed for a commissioner."""
     require_role(actor, "commissioner", "manager", "auditor")
-    first, last, lo, hi = quarter_bounds(quarter)
+    quarter_bounds(quarter)
     sla = session.get(Sla, sla_key) if sla_key else None
     if sla is None:
         raise Invalid("unknown SLA", errors={"sla": [f"no SLA '{sla_key}'"]})
+    report, sizes = compute_return(session, sla, quarter, stories=stories)
+    if actor.role == "commissioner":
+        return suppress(report, sizes)
+    return report
+
+
+def compute_return(
+    session: Session, sla: Sla, quarter: str, *, stories: int = 50
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The whole return, unsuppressed, and what suppression needs beside it (JSON-able both).
+
+    ``sizes``: per milestone, how many cases its median and 90th percentile are over."""
+    first, last, lo, hi = quarter_bounds(quarter)
     c = cohort(session, sla, lo, hi)
     m = _milestone_cases(session, c)
     try:
@@ -276,9 +289,7 @@ def quarterly(
         "voice_heard_rate": percent(r["voice_heard"], closed),
         "stories": shared,
     }
-    if actor.role == "commissioner":
-        return suppress(report, {m: len(hours.get(m, [])) for m in counts})
-    return report
+    return report, {m: len(hours.get(m, [])) for m in counts}
 
 
 def to_csv(report: dict[str, Any], language: str = "en") -> str:
