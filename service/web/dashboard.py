@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext
 
 from service.access.permissions import ROUTES, Actor
 from service.base.problems import Forbidden
@@ -117,7 +118,7 @@ def dashboard(who: Actor):
         cycles=cycles,
         ending=(cycles or {}).get("contracts_ending_within_6_months", []),
         cycle_charts=_cycle_charts(cycles) if cycles else None,
-        slas=[_sla_view(sla, report) for sla, report in data.get("slas", [])],
+        slas=[_sla_view(sla, report, vocabulary.labels(language())) for sla, report in data.get("slas", [])],
         escalations=data["escalations"],
         escalation_chart=_open_escalation_chart(data["escalations"]["items"]),
         stages=vocabulary.STAGES,
@@ -211,8 +212,10 @@ def _cycle_name(cycle: dict[str, Any]) -> str:
     return name if len(name) <= 28 else name[:27] + "…"
 
 
-def _sla_view(sla, report: dict[str, Any]) -> dict[str, Any]:
+def _sla_view(sla, report: dict[str, Any], words: dict[str, str] | None = None) -> dict[str, Any]:
+    words = words or vocabulary.labels()
     slug = re.sub(r"[^A-Za-z0-9_-]", "-", sla.key)
+    complaints = report["complaints"]
     times = report["response_times"]
     rows = [(m.replace("_", " ").capitalize(), times[m]) for m in times]
     esc = report["escalations"]
@@ -244,5 +247,29 @@ def _sla_view(sla, report: dict[str, Any]) -> dict[str, Any]:
             ],
             title=f"Escalations by level and outcome, {sla.provider} ({sla.key})",
             css="bar-escalation",
+        ),
+        "complaints_chart": charts.bars(
+            f"chart-complaints-{slug}",
+            [
+                (
+                    "",
+                    [
+                        (words["received"], complaints["received"]),
+                        (words["acknowledged_in_time"], complaints["acknowledged_in_time"]),
+                        (words["responded_in_time"], complaints["responded_in_time"]),
+                    ],
+                ),
+                (words["by_outcome"], [(words.get(k, k), v) for k, v in complaints["by_outcome"].items()]),
+            ],
+            title=gettext("Complaints, %(provider)s (%(key)s)", provider=sla.provider, key=sla.key),
+            css="bar-escalation",
+        ),
+        "ended_early_chart": charts.bars(
+            f"chart-ended-early-{slug}",
+            [("", [(words.get(k, k), v) for k, v in report["ended_early"].items()])],
+            title=gettext(
+                "Cases ended early by reason, %(provider)s (%(key)s)", provider=sla.provider, key=sla.key
+            ),
+            css="bar",
         ),
     }

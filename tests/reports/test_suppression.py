@@ -21,6 +21,7 @@ def _closed(cw: Casework, n: int, sla: str) -> None:
             "urgency": "standard",
             "sla_key": sla,
             "eligible": True,
+            "instruction": "instructed",
             "first_contact_at": f"2026-02-{2 + i:02d}T1{i}:00:00+00:00",
             "voice_heard": i % 2 == 0,
             "outcome_story": f"story {i}",
@@ -70,6 +71,10 @@ def test_threshold(casework, n):
         }
         assert shown["outcomes"]["informed"] == {"yes": None, "partly": None, "no": None}
         assert shown["voice_heard_rate"] is None
+        # 4 closed imca cases: a story does not name its advocacy type (the exact return does)
+        assert [s["advocacy_type"] for s in shown["stories"]] == [None] * n
+        assert [s["advocacy_type"] for s in exact["stories"]] == ["imca"] * n
     else:
         assert shown == exact
+        assert [s["advocacy_type"] for s in shown["stories"]] == ["imca"] * n  # kept at 5
     assert len(shown["stories"]) == n  # stories are shareable by consent, not counts

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from service.cases.reports.vocabulary import MEASURES
+from service.cases.reports.vocabulary import EQUALITY, MEASURES
 from service.store.models import ProcessInstance, Sla
 
 
@@ -45,6 +45,10 @@ FIELDS = {
     **{f"outcome_{m}": Text for m in MEASURES},
     **dict.fromkeys(("first_contact_at", "outcome_story"), Text),
     **dict.fromkeys(("eligible", "voice_heard", "story_shareable"), Boolean),
+    # second edition: instruction and rights upheld, the end reason, equality monitoring, Welsh-medium
+    **dict.fromkeys(("instruction", "rights_upheld", "end_reason"), Text),
+    **dict.fromkeys(EQUALITY, Text),  # communication_needs: the array's JSON text, e.g. '["bsl", "none"]'
+    **dict.fromkeys(("welsh_medium_requested", "welsh_medium_provided"), Boolean),
 }
 
 

@@ -20,10 +20,18 @@ Definitions (see also docs in the API blueprint):
   ``level_2``: those that reached the commissioner's review, ``contract_review``:
   those that reached a contract review; ``by_outcome``: their end state;
 * cases: ``open`` still running (or waiting, or in error), ``closed`` ended at ``closed``;
-* outcome percentages and ``voice_heard_rate``: over closed cases, one decimal.
+* outcome percentages (one decimal): the five measures over all closed cases;
+  ``outcomes.rights_upheld`` over closed non-instructed cases (``instruction`` ``non_instructed``);
+  ``voice_heard_rate`` over closed instructed cases (``instruction`` ``instructed``) only;
+* ``safeguarding`` (each concern, not each case; see ``safeguarding.py``), ``complaints`` (the
+  complaints of this SLA and quarter by ``complaints.complaint_sla_key``'s rule), ``equality``,
+  ``ended_early`` and ``welsh_medium`` (``monitoring.py``);
+* ``response_times``: the referral's own milestones (allocation, first contact); the safeguarding
+  decision and the complaint milestones are counted in their own sections.
 
-For a commissioner every count from 1 to 4 becomes ``"<5"``, and a percentage,
-median or percentile over fewer than 5 cases becomes ``None``.
+For a commissioner every count from 1 to 4 becomes ``"<5"``, a percentage, median or
+percentile over fewer than 5 cases becomes ``None``, and a story's ``advocacy_type`` is ``None``
+unless 5 or more cases of that type closed in the quarter (``suppression.py``).
 """
 
 from __future__ import annotations
@@ -31,28 +39,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    TIMESTAMP,
-    Column,
-    Integer,
-    String,
-    Table,
-    Text,
-    and_,
-    case,
-    cast,
-    distinct,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import TIMESTAMP, Table, Text, and_, case, cast, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from service.access.permissions import Actor, require_role
 from service.base.csvtext import csv_text
 from service.base.problems import Invalid
 from service.base.quarter import Quarter
-from service.cases.reports.cohort import _count, _temporary, _text, cohort
+from service.cases.reports import complaints, milestones, monitoring, safeguarding
+from service.cases.reports.cohort import _count, _text, cohort
 from service.cases.reports.statistics import _one_decimal, _seconds, percent, percentile_cont, working_hours
 from service.cases.reports.suppression import suppress
 from service.cases.reports.vocabulary import (
@@ -65,7 +60,7 @@ from service.cases.reports.vocabulary import (
     SOURCES,
     URGENCIES,
 )
-from service.store.models import Deadline, ProcessInstance, Sla, Task, UtcDateTime
+from service.store.models import ProcessInstance, Sla, Task
 
 # -- the quarter -------------------------------------------------------------------------------
 
@@ -93,7 +88,6 @@ def _referral_figures(session: Session, c: Table) -> dict[str, Any]:
         "pending": _count(c.c.eligible.is_(None)),
         "open": _count(c.c.status.in_(("running", "waiting", "error"))),
         "closed": _count(closed),
-        "voice_heard": _count(and_(closed, c.c.voice_heard.is_(True))),
     }
     for measure in MEASURES:
         for answer in ANSWERS:
@@ -103,64 +97,17 @@ def _referral_figures(session: Session, c: Table) -> dict[str, Any]:
     )
     out: dict[str, Any] = dict.fromkeys(figures, 0)
     out |= {"total": 0, "by_source": dict.fromkeys(SOURCES, 0), "by_type": dict.fromkeys(ADVOCACY_TYPES, 0)}
+    out["closed_by_type"] = dict.fromkeys(ADVOCACY_TYPES, 0)
     for source, kind, n, *values in session.execute(query):
         out["total"] += n
         out["by_source"][source or "unknown"] = out["by_source"].get(source or "unknown", 0) + n
         out["by_type"][kind or "unknown"] = out["by_type"].get(kind or "unknown", 0) + n
         for name, value in zip(figures, values, strict=True):
             out[name] += int(value or 0)
+        closed_here = int(dict(zip(figures, values, strict=True))["closed"] or 0)
+        by_kind = out["closed_by_type"]
+        by_kind[kind or "unknown"] = by_kind.get(kind or "unknown", 0) + closed_here
     return out
-
-
-def _milestone_cases(session: Session, c: Table) -> Table:
-    """Per case and milestone: fired at all, still pending, due, when its task was first completed."""
-    task = aliased(Task)
-    query = (
-        select(
-            Deadline.milestone,
-            func.max(case((Deadline.status == "fired", 1), else_=0)),
-            func.max(case((Deadline.status == "pending", 1), else_=0)),
-            func.min(Deadline.due_at),
-            func.min(task.completed_at),
-            func.min(c.c.received_at),
-        )
-        .join(c, c.c.id == Deadline.instance_id)
-        .outerjoin(
-            task,
-            and_(
-                task.instance_id == Deadline.instance_id,
-                task.activity_id == Deadline.attached_to,
-                task.status == "completed",
-            ),
-        )
-        .where(Deadline.kind == "sla", Deadline.milestone.is_not(None))
-        .group_by(Deadline.instance_id, Deadline.milestone)
-    )
-    columns = (Column("fired", Integer), Column("pending", Integer), Column("due", UtcDateTime))
-    return _temporary(
-        session,
-        query,
-        Column("milestone", String(64)),
-        *columns,
-        Column("done", UtcDateTime),
-        Column("received_at", Text),
-    )
-
-
-def _milestone_counts(session: Session, m: Table) -> dict[str, dict[str, int]]:
-    """met / missed / pending per milestone, over the cases (several timers may share one)."""
-    m = m.c
-    done = m.done.is_not(None)
-    query = select(
-        m.milestone,
-        _count(or_(m.fired == 1, and_(done, m.done > m.due))),
-        _count(and_(m.fired == 0, done, m.done <= m.due)),
-        _count(and_(m.fired == 0, m.done.is_(None), m.pending == 1)),
-    ).group_by(m.milestone)
-    result = {name: {"met": 0, "missed": 0, "pending": 0} for name in MILESTONES}
-    for milestone, missed, met, pending in session.execute(query):
-        result[milestone] = {"met": int(met), "missed": int(missed), "pending": int(pending)}
-    return result
 
 
 def _milestone_hours(session: Session, c: Table, m: Table) -> dict[str, list[float]]:
@@ -249,20 +196,27 @@ def compute_return(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The whole return, unsuppressed, and what suppression needs beside it (JSON-able both).
 
-    ``sizes``: per milestone, how many cases its median and 90th percentile are over."""
+    ``sizes`` (all suppression needs, beside the report): per milestone, how many cases its median
+    and 90th percentile are over; ``closed``, ``instructed_closed`` and ``non_instructed_closed``
+    (the cases the outcome percentages, ``voice_heard_rate`` and ``rights_upheld`` are over); and
+    ``closed_by_advocacy_type`` (a story keeps its ``advocacy_type`` for a commissioner only when 5
+    or more cases of that type closed in the quarter)."""
     first, last, lo, hi = quarter_bounds(quarter)
     c = cohort(session, sla, lo, hi)
-    m = _milestone_cases(session, c)
+    m = milestones.cases(session, c, MILESTONES)
     try:
         r = _referral_figures(session, c)
-        counts = _milestone_counts(session, m)
+        counts = milestones.counts(session, m, MILESTONES)
         hours = _milestone_hours(session, c, m)
         escalations = _escalations(session, c)
         shared = _stories(session, c, stories)
+        concerns = safeguarding.figures(session, c)
+        more = monitoring.figures(session, c)
     finally:
         m.drop(session.connection())
         c.drop(session.connection())
-    closed = r["closed"]
+    complained = complaints.figures(session, sla, lo, hi)
+    closed, instructed, non_instructed = r["closed"], more["instructed_closed"], more["non_instructed_closed"]
     report = {
         "sla": sla.key,
         "quarter": quarter,
@@ -285,11 +239,26 @@ def compute_return(
         },
         "escalations": escalations,
         "cases": {"open": r["open"], "closed": closed},
-        "outcomes": {m: {a: percent(r[f"{m}.{a}"], closed) for a in ANSWERS} for m in MEASURES},
-        "voice_heard_rate": percent(r["voice_heard"], closed),
+        "outcomes": {
+            **{m: {a: percent(r[f"{m}.{a}"], closed) for a in ANSWERS} for m in MEASURES},
+            "rights_upheld": {a: percent(more["rights"][a], non_instructed) for a in ANSWERS},
+        },
+        "voice_heard_rate": percent(more["voice_heard"], instructed),
+        "safeguarding": concerns,
+        "complaints": complained,
+        "equality": more["equality"],
+        "ended_early": more["ended_early"],
+        "welsh_medium": more["welsh_medium"],
         "stories": shared,
     }
-    return report, {m: len(hours.get(m, [])) for m in counts}
+    sizes = {
+        **{m: len(hours.get(m, [])) for m in counts},
+        "closed": closed,
+        "instructed_closed": instructed,
+        "non_instructed_closed": non_instructed,
+        "closed_by_advocacy_type": r["closed_by_type"],
+    }
+    return report, sizes
 
 
 def to_csv(report: dict[str, Any], language: str = "en") -> str:

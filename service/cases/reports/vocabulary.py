@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from service.cases.end_reasons import END_REASONS
+
 SOURCES = ("self", "family", "social_worker", "health", "care_provider", "other")
 ADVOCACY_TYPES = ("care_act", "ipa_wales", "imca", "imha", "generic")
 URGENCIES = ("urgent", "standard")
@@ -18,6 +20,33 @@ ESCALATION_OUTCOMES = (
     "in_progress",
 )
 STAGES = ("analyse", "plan", "deliver", "review")
+COMPLAINT_OUTCOMES = ("upheld", "partly_upheld", "not_upheld", "withdrawn", "in_progress", "cancelled")
+COMPLAINT_MILESTONES = ("complaint_acknowledgement", "complaint_response")
+ENDED_EARLY = END_REASONS
+NOT_RECORDED = "not_recorded"  # an equality field left empty
+PREFER_NOT = "prefer_not_to_say"
+# Equality and communication monitoring (DOMAIN.md, second edition): each field's values, in order.
+EQUALITY: dict[str, tuple[str, ...]] = {
+    "age_band": ("under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_74", "75_84", "85_plus"),
+    "sex": ("female", "male", "other"),
+    "ethnicity": ("asian", "black", "mixed", "white", "other"),
+    "disability": ("yes", "no"),
+    "primary_need": (
+        "learning_disability",
+        "mental_health",
+        "dementia",
+        "physical_disability",
+        "sensory",
+        "autism",
+        "acquired_brain_injury",
+        "other",
+    ),
+    "carer": ("yes", "no"),
+    "preferred_language": ("en", "cy", "other"),
+    "communication_needs": ("bsl", "interpreter", "easy_read", "large_print", "hearing_loop", "none"),
+}
+EQUALITY = {field: (*values, PREFER_NOT) for field, values in EQUALITY.items()}
+LIST_FIELDS = ("communication_needs",)  # an array: each need counts
 
 # What people read for each name, in English and Welsh (the names themselves never change with the language).
 _LABELS: dict[str, tuple[str, str]] = {
@@ -58,6 +87,73 @@ _LABELS: dict[str, tuple[str, str]] = {
     "eligible": ("Eligible", "Yn gymwys"),
     "not_eligible": ("Not eligible", "Ddim yn gymwys"),
     "pending": ("Pending", "Yn yr arfaeth"),
+    # The second edition's sections of the return.
+    "safeguarding": ("Safeguarding", "Diogelu"),
+    "concerns": ("Safeguarding concerns raised", "Pryderon diogelu a godwyd"),
+    "referred": ("Referred to the local authority", "Wedi'u hatgyfeirio i'r awdurdod lleol"),
+    "decision_in_time": ("Decided within the target", "Penderfyniad o fewn y targed"),
+    "complaints": ("Complaints", "Cwynion"),
+    "received": ("Complaints received", "Cwynion a dderbyniwyd"),
+    "by_outcome": ("By outcome", "Yn ôl canlyniad"),
+    "acknowledged_in_time": ("Acknowledged within the target", "Cydnabuwyd o fewn y targed"),
+    "responded_in_time": ("Responded to within the target", "Ymatebwyd o fewn y targed"),
+    "upheld": ("Upheld", "Wedi'i chadarnhau"),
+    "partly_upheld": ("Partly upheld", "Wedi'i chadarnhau'n rhannol"),
+    "not_upheld": ("Not upheld", "Heb ei chadarnhau"),
+    "withdrawn": ("Withdrawn", "Wedi'i thynnu'n ôl"),
+    "equality": ("Equality and communication monitoring", "Monitro cydraddoldeb a chyfathrebu"),
+    "age_band": ("Age band", "Band oedran"),
+    "under_18": ("Under 18", "O dan 18"),
+    "18_24": ("18 to 24", "18 i 24"),
+    "25_34": ("25 to 34", "25 i 34"),
+    "35_44": ("35 to 44", "35 i 44"),
+    "45_54": ("45 to 54", "45 i 54"),
+    "55_64": ("55 to 64", "55 i 64"),
+    "65_74": ("65 to 74", "65 i 74"),
+    "75_84": ("75 to 84", "75 i 84"),
+    "85_plus": ("85 or over", "85 neu hŷn"),
+    "sex": ("Sex", "Rhyw"),
+    "female": ("Female", "Benyw"),
+    "male": ("Male", "Gwryw"),
+    "ethnicity": ("Ethnic group", "Grŵp ethnig"),
+    "asian": ("Asian or Asian British", "Asiaidd neu Asiaidd Prydeinig"),
+    "black": ("Black, Black British, Caribbean or African", "Du, Du Prydeinig, Caribïaidd neu Affricanaidd"),
+    "mixed": ("Mixed or multiple ethnic groups", "Grwpiau ethnig cymysg neu luosog"),
+    "white": ("White", "Gwyn"),
+    "disability": ("Disability", "Anabledd"),
+    "primary_need": ("Primary need", "Prif angen"),
+    "learning_disability": ("Learning disability", "Anabledd dysgu"),
+    "mental_health": ("Mental health", "Iechyd meddwl"),
+    "dementia": ("Dementia", "Dementia"),
+    "physical_disability": ("Physical disability", "Anabledd corfforol"),
+    "sensory": ("Sensory impairment", "Nam ar y synhwyrau"),
+    "autism": ("Autism", "Awtistiaeth"),
+    "acquired_brain_injury": ("Acquired brain injury", "Anaf caffaeledig i'r ymennydd"),
+    "carer": ("Unpaid carer", "Gofalwr di-dâl"),
+    "preferred_language": ("Preferred language", "Dewis iaith"),
+    "en": ("English", "Saesneg"),
+    "cy": ("Welsh", "Cymraeg"),
+    "communication_needs": ("Communication needs", "Anghenion cyfathrebu"),
+    "bsl": ("British Sign Language", "Iaith Arwyddion Prydain"),
+    "interpreter": ("Spoken-language interpreter", "Cyfieithydd iaith lafar"),
+    "easy_read": ("Easy read", "Hawdd ei ddeall"),
+    "large_print": ("Large print", "Print bras"),
+    "hearing_loop": ("Hearing loop", "Dolen sain"),
+    "none": ("None", "Dim"),
+    "prefer_not_to_say": ("Prefers not to say", "Mae'n well ganddo beidio â dweud"),
+    "not_recorded": ("Not recorded", "Heb ei gofnodi"),
+    "ended_early": ("Cases ended early", "Achosion a ddaeth i ben yn gynnar"),
+    "person_declined": ("The person declined advocacy", "Gwrthododd yr unigolyn eiriolaeth"),
+    "person_died": ("The person died", "Bu farw'r unigolyn"),
+    "moved_out_of_area": ("Moved out of the area", "Symudodd o'r ardal"),
+    "no_longer_eligible": ("No longer eligible", "Ddim yn gymwys mwyach"),
+    "referred_elsewhere": ("Referred elsewhere", "Atgyfeiriwyd i rywle arall"),
+    "duplicate": ("A duplicate referral", "Atgyfeiriad dyblyg"),
+    "welsh_medium": ("Welsh-medium advocacy", "Eiriolaeth cyfrwng Cymraeg"),
+    "requested": ("Requested", "Gofynnwyd amdani"),
+    "provided": ("Provided by a Welsh-speaking advocate", "Darparwyd gan eiriolwr sy'n siarad Cymraeg"),
+    "rights_upheld": ("Rights upheld (non-instructed)", "Hawliau wedi'u cynnal (heb gyfarwyddyd)"),
+    "voice_heard_rate": ("Voice heard (instructed)", "Llais wedi'i glywed (a gyfarwyddir)"),
 }
 # The quarterly return's CSV columns: the figure (a dotted key, never translated) and its value.
 CSV_HEADERS = {"en": ("figure", "value"), "cy": ("ffigur", "gwerth")}
