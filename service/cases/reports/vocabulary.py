@@ -152,6 +152,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "welsh_medium": ("Welsh-medium advocacy", "Eiriolaeth cyfrwng Cymraeg"),
     "requested": ("Requested", "Gofynnwyd amdani"),
     "provided": ("Provided by a Welsh-speaking advocate", "Darparwyd gan eiriolwr sy'n siarad Cymraeg"),
+    "outcomes": ("Outcomes", "Canlyniadau"),
     "rights_upheld": ("Rights upheld (non-instructed)", "Hawliau wedi'u cynnal (heb gyfarwyddyd)"),
     "voice_heard_rate": ("Voice heard (instructed)", "Llais wedi'i glywed (a gyfarwyddir)"),
 }
