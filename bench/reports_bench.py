@@ -44,7 +44,12 @@ SELECT md5('r' || g)::uuid::text, :definition, 'referral_casework', 1,
          'outcome_empowered', CASE WHEN g % 10 BETWEEN 2 AND 7 THEN 'no' END,
          'voice_heard', CASE WHEN g % 10 BETWEEN 2 AND 7 THEN g % 4 <> 0 END,
          'outcome_story', CASE WHEN g % 10 BETWEEN 2 AND 7 THEN 'story ' || g END,
-         'story_shareable', CASE WHEN g % 10 BETWEEN 2 AND 7 THEN g % 50 = 2 END)),
+         'story_shareable', CASE WHEN g % 10 BETWEEN 2 AND 7 THEN g % 50 = 2 END,
+         'instruction', CASE WHEN g % 10 > 1 THEN (ARRAY['instructed','non_instructed'])[1 + g % 2] END,
+         'age_band', (ARRAY['under_18','25_34','65_74','85_plus',NULL])[1 + g % 5],
+         'sex', (ARRAY['female','male','prefer_not_to_say',NULL])[1 + g % 4],
+         'communication_needs', CASE WHEN g % 3 = 0 THEN json_build_array('bsl', 'easy_read') END,
+         'welsh_medium_requested', g % 11 = 0)),
        '{}', '{}', 1, 0, r, NULL
 FROM generate_series(1, :n) AS g,
      LATERAL (SELECT timestamptz '2026-01-01 00:00+00' + (g % 89) * interval '1 day'
