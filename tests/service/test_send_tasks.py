@@ -307,3 +307,44 @@ def test_the_test_diagram_opens_in_a_modeler(tmp_path, monkeypatch):
     (tmp_path / "bpmn" / "send_task.bpmn").write_text(DIAGRAM)
     monkeypatch.setattr(layout, "REPO", tmp_path)
     layout.test_every_element_is_drawn_named_and_laid_out("send_task")
+
+
+CALLER = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+  id="caller_definitions" targetNamespace="https://advocacy-flow.example/tests">
+  <bpmn:process id="send_task_caller" name="Calls the alert" isExecutable="true">
+    <bpmn:startEvent id="begin" name="Begin"><bpmn:outgoing>g1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:callActivity id="call_alert" name="The alert" calledElement="send_only">
+      <bpmn:incoming>g1</bpmn:incoming><bpmn:outgoing>g2</bpmn:outgoing></bpmn:callActivity>
+    <bpmn:endEvent id="finished" name="Finished"><bpmn:incoming>g2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="g1" sourceRef="begin" targetRef="call_alert" />
+    <bpmn:sequenceFlow id="g2" sourceRef="call_alert" targetRef="finished" />
+  </bpmn:process>
+  <bpmn:process id="send_only" name="Only an alert" isExecutable="true">
+    <bpmn:startEvent id="alert_begin" name="Begin"><bpmn:outgoing>h1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sendTask id="called_alert" name="Alert from the called process">
+      <bpmn:extensionElements><camunda:properties>
+        <camunda:property name="notification_template" value="commissioner_alert" />
+      </camunda:properties></bpmn:extensionElements>
+      <bpmn:incoming>h1</bpmn:incoming><bpmn:outgoing>h2</bpmn:outgoing></bpmn:sendTask>
+    <bpmn:endEvent id="alert_end" name="Sent"><bpmn:incoming>h2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="h1" sourceRef="alert_begin" targetRef="called_alert" />
+    <bpmn:sequenceFlow id="h2" sourceRef="called_alert" targetRef="alert_end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_called_process_sends_as_part_of_its_caller(service):
+    service.db.run(definitions.deploy, [("send_task_caller.bpmn", CALLER)], {}, "admin1")
+    instance_id = service.db.run(lambda s: instances.start_instance(s, None, "send_task_caller", {}).id)
+    sent = service.db.read(
+        lambda s: s.execute(
+            select(Notification.recipient, Notification.template).where(
+                Notification.instance_id == instance_id
+            )
+        ).all()
+    )
+    assert [tuple(row) for row in sent] == [("commissioner1", "commissioner_alert")]
+    status = service.get(f"/process-instances/{instance_id}", "auditor1").get_json()["status"]
+    assert status == "completed"
