@@ -78,7 +78,7 @@ def send_task(
             )
         )
         return None
-    name = (found[0] or "").strip()
+    name = found[0] or ""
     if name not in templates or not _TEMPLATE_NAME.match(name):
         shown = f"'{name}'" if _TEMPLATE_NAME.match(name) else repr(name[:40])
         problems.append(

@@ -48,6 +48,7 @@ HOSTILE = {
     "blank": '<camunda:property name="notification_template" value="   " />',
     "no value": '<camunda:property name="notification_template" />',
     "unknown": '<camunda:property name="notification_template" value="case_update_everyone" />',
+    "padded": '<camunda:property name="notification_template" value=" case_update_manager " />',
     "upper case": '<camunda:property name="notification_template" value="CASE_UPDATE_MANAGER" />',
     "two templates": GOOD + '<camunda:property name="notification_template" value="commissioner_alert" />',
     "the same twice": GOOD + GOOD,
