@@ -135,6 +135,10 @@ def test_every_cell_is_the_json_figure(casework, database_url, tmp_path):
     result = runner.invoke(main, [*base, "--output", str(out), "--language", "cy"], env=env)
     assert result.exit_code == 0, result.output
     assert list(assert_workbook_is(out.read_bytes(), EXPECTED, "cy")) == TITLES["cy"]
+    text = tmp_path / "q.csv"
+    result = runner.invoke(main, [*base[:-1], "csv", "--output", str(text), "--language", "cy"], env=env)
+    assert result.exit_code == 0, result.output
+    assert text.read_text().splitlines()[0] == "ffigur,gwerth"
     result = runner.invoke(main, base, env=env)  # never binary to a terminal
     assert result.exit_code == 2 and "--output" in result.output
 
