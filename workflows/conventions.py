@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from lxml import etree
 
@@ -32,7 +32,10 @@ _ACTIVITIES = (
     "callActivity",
     "subProcess",
 )
-_UNSUPPORTED = ("serviceTask", "sendTask", "complexGateway", "transaction", "adHocSubProcess")
+_UNSUPPORTED = ("serviceTask", "complexGateway", "transaction", "adHocSubProcess")
+# a send task names one of the service's notification templates: <camunda:property name="notification_template">
+TEMPLATE_PROPERTY = "notification_template"
+_TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
 def _q(tag: str) -> str:
@@ -43,6 +46,50 @@ def properties(element: etree._Element) -> dict[str, str]:
     """The ``camunda:property`` name/value pairs in an element's own extensionElements."""
     found = element.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS)
     return {p.get("name"): p.get("value", "") for p in found if p.get("name")}
+
+
+def send_task(
+    file: str, task: etree._Element, templates: Collection[str], problems: list[Problem]
+) -> str | None:
+    """The notification template a ``bpmn:sendTask`` names, or None with the problem recorded.
+
+    Exactly one ``camunda:property`` ``notification_template`` whose value is one of ``templates``; no
+    BPMN message (a send task here sends a notification to people, never a message to a process)."""
+    task_id = task.get("id")
+    found = [
+        p.get("value")
+        for p in task.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS)
+        if p.get("name") == TEMPLATE_PROPERTY
+    ]
+    known = ", ".join(sorted(templates)) or "none"
+    if task.get("messageRef") is not None or task.find(_q("messageEventDefinition")) is not None:
+        problems.append(
+            _problem(file, task, f"send task '{task_id}' sends a notification template, not a BPMN message")
+        )
+        return None
+    if len(found) != 1:
+        problems.append(
+            _problem(
+                file,
+                task,
+                f"send task '{task_id}' must name one notification template with "
+                f'<camunda:property name="{TEMPLATE_PROPERTY}" value="..."/> (found {len(found)}; '
+                f"templates: {known})",
+            )
+        )
+        return None
+    name = found[0] or ""
+    if name not in templates or not _TEMPLATE_NAME.match(name):
+        shown = f"'{name}'" if _TEMPLATE_NAME.match(name) else repr(name[:40])
+        problems.append(
+            _problem(
+                file,
+                task,
+                f"send task '{task_id}' names an unknown notification template {shown} (templates: {known})",
+            )
+        )
+        return None
+    return name
 
 
 def _problem(file: str, element: etree._Element, message: str) -> Problem:

@@ -10,6 +10,7 @@ at once as ``DeploymentInvalid``; nothing is returned unless all is well.
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,7 @@ def _model(
     bpmn_by_process: dict[str, _File],
     forms: dict[str, Any],
     problems: list[Problem],
+    templates: Collection[str],
 ) -> ProcessModel:
     key = process.get("id")
     lanes = conventions.lanes_of(process)
@@ -119,6 +121,11 @@ def _model(
     conventions.check_expressions(file.name, process, problems)
     conventions.check_elements(file.name, process, problems)
     conventions.check_event_gateways(file.name, process, problems)
+    send_tasks = {}
+    for task in process.iter(conventions._q("sendTask")):
+        template = conventions.send_task(file.name, task, templates, problems)
+        if template is not None:
+            send_tasks[task.get("id")] = template
 
     sources = {file.name: file.text}
     for rule_task in process.iter(conventions._q("businessRuleTask")):
@@ -187,6 +194,7 @@ def _model(
         start_message=(conventions.properties(starts[0]).get("start_message") or None)
         if len(starts) == 1
         else None,
+        send_tasks=send_tasks,
     )
 
 
@@ -195,11 +203,13 @@ def compile_deployment(
     forms: dict[str, dict[str, Any]] | None = None,
     *,
     strict_forms: bool = True,
+    templates: Collection[str] = (),
 ) -> list[ProcessModel]:
     """Validate ``files`` (name, content) and ``forms`` (process -> element id -> schema).
 
     Returns one model per executable process, or raises ``DeploymentInvalid``.  With
     ``strict_forms`` a form for a process or element not in the deployment is a problem.
+    ``templates``: the notification templates a send task may name (none: every send task is refused).
     """
     forms = forms or {}
     problems: list[Problem] = []
@@ -238,12 +248,32 @@ def compile_deployment(
     for f, p in processes:
         process_forms = forms.get(p.get("id"), {})
         problems.extend(_form_problems(p.get("id"), process_forms))
-        models.append(_model(f, p, decisions, bpmn_by_process, process_forms, problems))
+        models.append(_model(f, p, decisions, bpmn_by_process, process_forms, problems, templates))
+    _called_send_tasks(models, processes)
     if not problems:
         problems.extend(_engine_problems(models))
     if problems:
         raise DeploymentInvalid(problems)
     return models
+
+
+def _called_send_tasks(models: list[ProcessModel], processes: list[tuple[_File, etree._Element]]) -> None:
+    """A process runs the send tasks of the processes it calls (at any depth) as its own."""
+    by_key = {m.key: m for m in models}
+    calls = {
+        p.get("id"): [c.get("calledElement") for c in p.iter(conventions._q("callActivity"))]
+        for _, p in processes
+    }
+    for model in models:
+        seen, todo = {model.key}, list(calls.get(model.key, []))
+        while todo:
+            key = todo.pop()
+            if key in seen or key not in by_key:
+                continue
+            seen.add(key)
+            for element, template in by_key[key].send_tasks.items():
+                model.send_tasks.setdefault(element, template)
+            todo += calls.get(key, [])
 
 
 def _engine_problems(models: list[ProcessModel]) -> list[Problem]:

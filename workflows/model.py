@@ -58,6 +58,8 @@ class ProcessModel:
     continuations: dict[str, tuple[str, str]] = field(default_factory=dict)
     # the message name that starts an instance (the start event's ``start_message`` property), if any
     start_message: str | None = None
+    # send task id -> the notification template it sends (its own and those of the processes it calls)
+    send_tasks: dict[str, str] = field(default_factory=dict)
 
     @property
     def checksum(self) -> str:

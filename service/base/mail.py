@@ -1,4 +1,4 @@
-"""E-mail by SMTP (the standard library's ``smtplib``), for reminders.
+"""E-mail by SMTP (the standard library's ``smtplib``), for reminders and send tasks.
 
 A message carries only what may go to anyone's inbox: the task's name and a link to it.  A failure
 to send is logged without the address or the message, and raised to nobody: the notification in the

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.base.problems import Invalid, NotFound
+from service.cases.notification_templates import TEMPLATES
 from service.store.models import ProcessDefinition
 from workflows.deployment import compile_deployment
 from workflows.model import DeploymentInvalid, ProcessModel
@@ -35,7 +36,7 @@ def deploy(
     ``strict_forms=False`` (the command line, which reads all of forms/) ignores forms of other processes.
     """
     try:
-        models = compile_deployment(files, forms, strict_forms=strict_forms)
+        models = compile_deployment(files, forms, strict_forms=strict_forms, templates=TEMPLATES)
     except DeploymentInvalid as err:
         raise Invalid(
             f"the deployment has {len(err.problems)} problem(s)",

@@ -18,7 +18,15 @@ from sqlalchemy.orm.util import identity_key
 
 from service.access.permissions import Actor, check_can_work, may_know, require_role
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
-from service.cases import casework_rules, end_reasons, escalation, message_starts, slas, task_rules
+from service.cases import (
+    casework_rules,
+    end_reasons,
+    escalation,
+    message_starts,
+    notifications,
+    slas,
+    task_rules,
+)
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
@@ -77,6 +85,11 @@ def _store(
 ) -> ProcessInstance:
     changed = persist.apply(session, instance, model, outcome, now)
     session.info.setdefault("deadlines_changed", []).extend(d.id for d in changed)
+    # The send tasks the step ran notify their template's recipients, in this same transaction.
+    for event in outcome.events:
+        for element in event.data.get("completed") or []:
+            if element in model.send_tasks:
+                notifications.send_task(session, instance, model, element, now)
     # A missed SLA milestone escalates however its timer fired: by the scheduler, or by the
     # engine itself during another step taken after the due moment.
     for event in outcome.events:

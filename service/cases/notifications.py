@@ -1,5 +1,9 @@
 """Notifications: reminders before an SLA target is missed, and the messages of BPMN send tasks.
 
+A send task (``notification_templates``) notifies its template's recipients when the engine runs it,
+in the step's own transaction: ``send_task`` writes the rows and their ``notification_sent`` events
+after the step's events, and the e-mails go after the commit, as a reminder's do.
+
 A reminder is due at ``ADVOCACY_FLOW_REMINDER_AT`` of a target's time (``deadlines.remind_at``,
 set when the deadline is written).  The scheduler calls ``remind`` at that moment; the deadline's
 row is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and marked ``reminded_at`` in the same
@@ -10,6 +14,7 @@ after the commit, and carries only the task's name and a link to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,10 +25,13 @@ from service.access.permissions import Actor
 from service.base import mail
 from service.base.config import public_url, smtp_url
 from service.base.languages import N_, gettext_in
+from service.base.overlays import diagram_names
 from service.base.problems import NotFound
+from service.cases.notification_templates import TEMPLATES
 from service.store import persist
 from service.store.models import Deadline, Notification, ProcessInstance, Task, User
 from workflows.engine import EventDraft
+from workflows.model import ProcessModel
 
 REMINDER_SUBJECT = N_("Reminder: %(task)s")
 MAIL_BODY = N_("%(subject)s\n\nOpen it in Advocacy Flow: %(link)s\n")
@@ -66,11 +74,12 @@ def notify(
     template: str | None = None,
     subject: str,
     subject_values: dict[str, object] | None = None,
+    values_in: Callable[[str | None], dict[str, object]] | None = None,
 ) -> list[Notification]:
     """Write one notification per person and its ``notification_sent`` event; e-mail after the commit.
 
-    ``subject`` is a catalogue message (``N_``) filled with ``subject_values``: each e-mail is in its
-    recipient's language (``users.language``), English when the user has none.
+    ``subject`` is a catalogue message (``N_``) filled with ``subject_values`` (or ``values_in(language)``):
+    each e-mail is in its recipient's language (``users.language``), English when the user has none.
     """
     made = []
     drafts = []
@@ -102,7 +111,8 @@ def notify(
         )
         if person.email:
             link = f"{public_url()}/inbox/{task.id}" if task else f"{public_url()}/notifications"
-            title = gettext_in(person.language, subject, **(subject_values or {}))
+            values = values_in(person.language) if values_in else subject_values
+            title = gettext_in(person.language, subject, **(values or {}))
             body = gettext_in(person.language, MAIL_BODY, subject=title, link=link)
             mails.append(mail.Mail(person.email, title, body))
     if drafts:
@@ -112,6 +122,32 @@ def notify(
     if url and mails:
         session.info.setdefault("after_commit", []).append(lambda: mail.send(url, mails))
     return made
+
+
+def send_task(
+    session: Session, instance: ProcessInstance, model: ProcessModel, element_id: str, now: datetime
+) -> list[Notification]:
+    """The send task ``element_id`` ran: notify its template's recipients (kind ``send_task``).
+
+    The e-mail's subject is the template's text around the send task's name in the recipient's
+    language (the diagram's Welsh names when it has them), with a link: nothing of the case."""
+    template = TEMPLATES[model.send_tasks[element_id]]
+    english = model.names.get(element_id) or element_id
+
+    def values_in(language: str | None) -> dict[str, object]:
+        return {"task": diagram_names(model.key, language or "en").get(element_id) or english}
+
+    return notify(
+        session,
+        instance,
+        template.recipients(session, instance),
+        kind="send_task",
+        now=now,
+        activity_id=element_id,
+        template=template.name,
+        subject=template.subject,
+        values_in=values_in,
+    )
 
 
 def due_reminders(connection: Any) -> list[tuple[int, datetime]]:

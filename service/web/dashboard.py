@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext
 
 from service.access.permissions import ROUTES, Actor
@@ -23,7 +23,7 @@ from service.base.quarter import Quarter
 from service.cases import queries, slas
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
-from service.cases.reports import vocabulary
+from service.cases.reports import vocabulary, workbook
 from service.web import charts
 from service.web.charts import Series
 from service.web.filters import language
@@ -205,6 +205,21 @@ def _cycle_charts(cycles: dict[str, Any]) -> dict[str, charts.Chart]:
         skip_missing=True,
     )
     return {"stages": stage_chart, "days": days_chart}
+
+
+@blp.route("/dashboard/quarterly.xlsx")
+@login_required
+def quarterly_workbook(who: Actor):
+    """The quarterly return of ``?sla=`` for ``?quarter=`` as a spreadsheet in the page's language,
+    with the figures the viewer may see (``<5`` for a commissioner), as ``GET /reports/quarterly?format=xlsx``."""
+    sla_key, quarter = request.args.get("sla", ""), request.args.get("quarter", "")
+    report = database().read(reports.quarterly, who, sla_key, quarter, stories=50)
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", f"quarterly-{report['sla']}-{report['quarter']}")
+    return Response(
+        workbook.workbook(report, language()),
+        mimetype=workbook.MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
 
 
 def _cycle_name(cycle: dict[str, Any]) -> str:

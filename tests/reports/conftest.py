@@ -28,12 +28,12 @@ _COMPILE = definitions.compile_deployment
 
 
 @functools.cache
-def _compiled(files: tuple[tuple[str, bytes], ...], forms: str):
-    return _COMPILE(list(files), json.loads(forms), strict_forms=False)
+def _compiled(files: tuple[tuple[str, bytes], ...], forms: str, templates: tuple[str, ...] = ()):
+    return _COMPILE(list(files), json.loads(forms), strict_forms=False, templates=templates)
 
 
-def _compile_once(files, forms, *, strict_forms):
-    return _compiled(tuple(files), json.dumps(forms, sort_keys=True))
+def _compile_once(files, forms, *, strict_forms, templates=()):
+    return _compiled(tuple(files), json.dumps(forms, sort_keys=True), tuple(sorted(templates)))
 
 
 @pytest.fixture(scope="session")

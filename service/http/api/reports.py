@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
@@ -11,6 +13,7 @@ from service.cases import instances as use_cases
 from service.cases import supervision_calendar as calendar
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
+from service.cases.reports import workbook
 from service.http.context import actor, db
 from service.web.filters import language
 
@@ -27,7 +30,13 @@ class QuarterlyQuery(Schema):
         validate=validate.Regexp(QUARTER_TEXT, error="expected a quarter like 2026Q1"),
         metadata={"description": "YYYYQn, e.g. 2026Q1 (1 January to 31 March, Europe/London)"},
     )
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(["json", "csv", "xlsx"]),
+        metadata={
+            "description": "json (default), csv (one figure,value row per figure) or xlsx (a spreadsheet)"
+        },
+    )
     stories = fields.Integer(
         load_default=50,
         validate=validate.Range(min=0, max=500),
@@ -48,6 +57,7 @@ _JSON_OR_CSV = {
         "content": {
             "application/json": {"schema": {"type": "object"}},
             "text/csv": {"schema": {"type": "string"}},
+            workbook.MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -73,6 +83,11 @@ class SupervisionQuery(Schema):
     )
 
 
+def _attachment(report, extension: str) -> dict[str, str]:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", f"quarterly-{report['sla']}-{report['quarter']}")
+    return {"Content-Disposition": f'attachment; filename="{name}.{extension}"'}
+
+
 def _json(body):
     response = current_app.json.response(body)
     response.status_code = 200
@@ -85,17 +100,17 @@ def _json(body):
 def quarterly(query):
     """The quarterly monitoring return for one SLA: referrals, eligibility, response times,
     escalations, cases, outcomes and shareable stories; ``?format=csv`` for one ``figure,value``
-    row per figure.  Commissioners see counts under 5 as ``"<5"`` and rates over fewer than 5
+    row per figure, ``?format=xlsx`` for a spreadsheet (a Summary sheet, then a sheet per section,
+    in the caller's language, each figure's key in a column of its own).  Commissioners see counts under 5 as ``"<5"`` and rates over fewer than 5
     cases as null."""
     caller = actor()
     report = db().read(reports.quarterly, caller, query["sla"], query["quarter"], stories=query["stories"])
     if query["format"] == "csv":
-        name = f"quarterly-{report['sla']}-{report['quarter']}.csv"
-        return Response(
-            reports.to_csv(report, language()),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        body = reports.to_csv(report, language())
+        return Response(body, mimetype="text/csv", headers=_attachment(report, "csv"))
+    if query["format"] == "xlsx":
+        body = workbook.workbook(report, language())
+        return Response(body, mimetype=workbook.MEDIA_TYPE, headers=_attachment(report, "xlsx"))
     return _json(report)
 
 
