@@ -160,6 +160,7 @@ def no_additions(total: int) -> dict:
 NO_RIGHTS = {"yes": None, "partly": None, "no": None}  # no closed non-instructed case
 EXPECTED["outcomes"]["rights_upheld"] = NO_RIGHTS
 EXPECTED |= no_additions(25)
+EXPECTED["stories"] = EXPECTED.pop("stories")  # last, as the return orders its sections
 
 FEW = "<5"
 EXPECTED_COMMISSIONER = {

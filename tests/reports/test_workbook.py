@@ -27,6 +27,11 @@ TITLES = {
         "Escalations",
         "Cases",
         "Outcomes",
+        "Safeguarding",
+        "Complaints",
+        "Equality",
+        "Ended early",
+        "Welsh-medium",
         "Stories",
     ],
     "cy": [
@@ -37,6 +42,11 @@ TITLES = {
         "Uwchgyfeiriadau",
         "Achosion",
         "Canlyniadau",
+        "Diogelu",
+        "Cwynion",
+        "Cydraddoldeb",
+        "Daeth i ben yn gynnar",
+        "Cyfrwng Cymraeg",
         "Straeon",
     ],
 }
