@@ -42,6 +42,12 @@ def test_commissioner_dashboard(page_as, live):
         card = cards.nth(i)
         assert card.locator("svg[id^='chart-response-']").is_visible()
         assert card.locator("td[data-figure='response_times.first_contact.met']").is_visible()
+        # the second edition's panels: complaints and ended-early charts, safeguarding and Welsh-medium
+        assert card.locator("svg[id^='chart-complaints-']").is_visible()
+        assert card.locator("svg[id^='chart-ended-early-']").is_visible()
+        assert card.locator("td[data-figure='safeguarding.concerns']").is_visible()
+        assert card.locator("td[data-figure='welsh_medium.requested']").is_visible()
+        assert card.locator("table[data-equality='age_band']").count() == 1
 
     # the escalations table opens from the keyboard
     summary = page.locator("section.sla-card").first.get_by_text("Escalations as a table")

@@ -84,7 +84,7 @@ def test_the_panels_in_welsh(casework, web):
         "Band oedran",
         "Heb ei gofnodi",
         "Iaith Arwyddion Prydain",
-        "Symudodd o'r ardal",
+        "Symudodd yr unigolyn o'r ardal",
         "Eiriolaeth cyfrwng Cymraeg",
         "Hawliau wedi'u cynnal (heb gyfarwyddyd)",
         "Llais wedi'i glywed (achosion a gyfarwyddir)",

@@ -99,10 +99,12 @@ def _json(body):
 @blp.doc(responses=_JSON_OR_CSV)
 def quarterly(query):
     """The quarterly monitoring return for one SLA: referrals, eligibility, response times,
-    escalations, cases, outcomes and shareable stories; ``?format=csv`` for one ``figure,value``
-    row per figure, ``?format=xlsx`` for a spreadsheet (a Summary sheet, then a sheet per section,
-    in the caller's language, each figure's key in a column of its own).  Commissioners see counts under 5 as ``"<5"`` and rates over fewer than 5
-    cases as null."""
+    escalations, cases, outcomes (``rights_upheld`` of non-instructed cases; ``voice_heard_rate`` of
+    instructed ones), safeguarding concerns, complaints, equality monitoring, cases ended early,
+    Welsh-medium advocacy and shareable stories; ``?format=csv`` for one ``figure,value`` row per
+    figure, ``?format=xlsx`` for a spreadsheet (a Summary sheet, then a sheet per section, in the
+    caller's language, each figure's key in a column of its own).  Commissioners see counts under 5 as ``"<5"``, rates over fewer than 5 cases as null,
+    and a story's advocacy type only when 5 or more cases of that type closed in the quarter."""
     caller = actor()
     report = db().read(reports.quarterly, caller, query["sla"], query["quarter"], stories=query["stories"])
     if query["format"] == "csv":
