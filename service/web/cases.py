@@ -16,7 +16,7 @@ from service.cases.definitions import get_definition, list_latest, model_of
 from service.cases.end_reasons import END_REASONS
 from service.cases.end_reasons import LABELS as END_REASON_LABELS
 from service.http.csrf import csrf_protect
-from service.web import forms, record, texts
+from service.web import forms, record, texts, variable_names
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required
 
@@ -54,19 +54,22 @@ def case(who: Actor, instance_id: str):
         page.update(element_names={}, labels={}, messages=[], actions={}, assignable={})
         if who.role == "manager":
             page["assignable"] = reassign.candidates(session, {t.role for t in view["active_tasks"]})
+        instance, model = use.load_instance(session, instance_id)
+        page["element_names"] = texts.element_names(
+            instance.process_key, model.names
+        )  # the diagram's, not content
         if not can_see_content(who):
             return page
         events = case_record.history(session, who, instance_id)  # an auditor's look is recorded
-        instance, model = use.load_instance(session, instance_id)
         localised = texts.forms(instance.process_key, model.forms)
-        view["variables"] = record.readable(view["variables"], record.value_titles(localised))
+        titles = {**variable_names.value_titles(), **record.value_titles(localised)}
+        view["variables"] = record.readable(view["variables"], titles)
         page.update(
             diagram=texts.relabel_diagram(
                 case_record.diagram_of(session, instance, events), instance.process_key
             ),
             events=[e for e in events if e["type"] != "record_read" or who.role == "auditor"],
-            element_names=texts.element_names(instance.process_key, model.names),
-            labels=record.field_labels(localised),
+            labels={**variable_names.labels(), **record.field_labels(localised)},
         )
         page["actions"] = casework_actions.available(instance, who)
         own = (casework_actions.SAFEGUARDING, casework_actions.END_EARLY)  # offered as actions below
@@ -90,6 +93,10 @@ def case(who: Actor, instance_id: str):
         messages=page["messages"],
         actions=page["actions"],
         assignable=page["assignable"],
+        task_names={
+            t.id: texts.task_name(view["process_key"], t.activity_id, t.name) for t in view["active_tasks"]
+        },
+        milestone_name=texts.milestone_name,
         timeline=record.timeline(page["events"], page["element_names"]),
         now=use.utcnow(),
         may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),

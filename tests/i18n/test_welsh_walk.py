@@ -1,0 +1,253 @@
+"""Every role's main pages, read in Welsh on the demo's data, show none of the interface's English.
+
+The demo (``service.demo``) is loaded once; each demo user reads in Welsh (their ``language`` is
+``cy``).  Each role walks its pages: home, inbox, the case list, every case it may open, every task
+form in its inbox, the start page and forms, the dashboard, supervision, notifications and the audit
+pages.  The English it must not see: every named element of every diagram, every text of every form,
+the milestone and vocabulary labels, the end reasons and event labels, and every phrase of the Welsh
+catalogue, wherever a Welsh text exists for them.  What people typed (the data) may be English and is taken out of the page first.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from service import demo
+from service.base.config import ROOT
+from service.base.languages import gettext_in
+from service.base.overlays import apply_form, diagram_names, form_overlay, form_texts, named_elements
+from service.cases import definitions
+from service.cases.end_reasons import LABELS as END_REASON_LABELS
+from service.cases.reports import vocabulary
+from service.store.db import make_engine, make_session_factory
+from service.store.models import HistoryEvent, ProcessInstance, Sla, Task, User
+from service.store.uow import Database
+from service.web.record import EVENT_LABELS
+from tests.web.conftest import Browser
+
+CY = {"Accept-Language": "cy"}
+CATALOGUE = ROOT / "service" / "translations" / "cy" / "LC_MESSAGES" / "messages.po"
+MILESTONES = (
+    "allocation",
+    "first_contact",
+    "escalation_response",
+    "safeguarding_decision",
+    "complaint_acknowledgement",
+    "complaint_response",
+)
+# English the Welsh also uses: names, acronyms and the like
+SAME_IN_WELSH = {"IMHA", "IMCA", "DBS", "SLA", "BSL", "OK"}
+
+
+def _english_diagram_names() -> set[str]:
+    found = set()
+    for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
+        welsh = diagram_names(path.stem, "cy")
+        for element_id, name in named_elements(path.read_bytes()).items():
+            if welsh.get(element_id, name) != name:
+                found.add(name)
+    return found
+
+
+def _english_form_texts() -> set[str]:
+    found = set()
+    for path in sorted((ROOT / "forms").glob("*/*.json")):
+        if path.name.count(".") > 1:
+            continue  # an overlay
+        schema = json.loads(path.read_text("utf-8"))
+        welsh = dict(form_texts(apply_form(schema, form_overlay(path.parent.name, path.stem, "cy")) or {}))
+        for where, text in form_texts(schema):
+            if text and welsh.get(where, text) != text:
+                found.add(text)
+    return found
+
+
+def english_strings() -> set[str]:
+    """The English a Welsh reader of these pages must not meet."""
+    found = _english_diagram_names() | _english_form_texts()
+    english, welsh = vocabulary.labels("en"), vocabulary.labels("cy")
+    found |= {text for key, text in english.items() if welsh[key] != text}
+    found |= {m.replace("_", " ").capitalize() for m in MILESTONES}
+    for label in [*END_REASON_LABELS.values(), *EVENT_LABELS.values()]:
+        if gettext_in("cy", label) != label:
+            found.add(label)
+    found |= _catalogue_english()
+    return {text for text in found if text not in SAME_IN_WELSH and len(text) > 2}
+
+
+def _catalogue_english() -> set[str]:
+    """Every phrase of the Welsh catalogue (a space in it, no placeholder): shown untranslated, it is English."""
+    with CATALOGUE.open("rb") as source:
+        catalogue = read_po(source, locale="cy")
+    found = set()
+    for message in catalogue:
+        english = message.id if isinstance(message.id, str) else (message.id or ("",))[0]
+        welsh = message.string if isinstance(message.string, str) else (message.string or ("",))[0]
+        if " " in english and "%(" not in english and "<" not in english and welsh and welsh != english:
+            found.add(english)
+    return found
+
+
+def visible_text(page: str) -> str:
+    """What a person reads: the text of the page and its readable attributes, without scripts."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
+    page = re.sub(r'<form[^>]*id="language-switch".*?</form>', " ", page, flags=re.DOTALL)  # "English"
+    # the auditor's view of an event exactly as stored (hash-chained): the record, not the interface
+    page = re.sub(r'<pre[^>]*id="event-data".*?</pre>', " ", page, flags=re.DOTALL)
+    attributes = re.findall(r'\s(?:aria-label|title|placeholder|alt)="([^"]*)"', page)
+    text = re.sub(r"<[^>]+>", " ", page) + " " + " ".join(attributes)
+    return re.sub(r"\s+", " ", html.unescape(text))
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+@pytest.fixture(scope="module")
+def demo_site(app, sqlite_template, tmp_path_factory):
+    """The app over a database holding the deployed processes and the demo; users read Welsh."""
+    path = Path(tmp_path_factory.mktemp("welsh-walk")) / "demo.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    db = Database(engine, make_session_factory(engine))
+    files, forms = definitions.read_directory([ROOT / "bpmn"], ROOT / "forms")
+    db.run(definitions.deploy, files, forms, "admin1", strict_forms=False)
+    list(demo.load(db))
+
+    def prepare(session) -> list[str]:
+        for user in session.scalars(select(User)):
+            user.language = "cy"
+        data = set()
+        for variables in session.scalars(select(ProcessInstance.variables)):
+            data.update(_strings(variables))
+        cancels = select(HistoryEvent.data).where(HistoryEvent.type == "instance_cancelled")
+        data.update(json.loads(event or "{}").get("reason") or "" for event in session.scalars(cancels))
+        for sla in session.scalars(select(Sla)):
+            data.update((sla.provider, sla.commissioner))
+        data.update(session.scalars(select(ProcessInstance.business_key)))
+        typed = (d for d in data if d and len(d) > 3 and not re.fullmatch(r"[a-z0-9_]+", d))
+        return sorted(typed, key=len, reverse=True)  # coded values (care_act, service) are not text
+
+    typed = db.run(prepare)
+    previous = app.extensions.get("advocacy_flow.db")
+    app.extensions["advocacy_flow.db"] = db
+    yield app, db, typed
+    app.extensions["advocacy_flow.db"] = previous
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def forbidden() -> list[tuple[str, re.Pattern]]:
+    return [
+        (text, re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])")) for text in sorted(english_strings())
+    ]
+
+
+def _links(page: str, pattern: str) -> list[str]:
+    return sorted(set(re.findall(rf'href="({pattern})"', page)))
+
+
+def walk(browser: Browser, role: str) -> dict[str, str]:
+    """Path -> page, for the pages this role reaches from its menu."""
+    pages: dict[str, str] = {}
+
+    def get(path: str) -> str:
+        if path not in pages:
+            response = browser.get(path, headers=CY, follow_redirects=True)
+            assert response.status_code == 200, (path, response.status_code)
+            pages[path] = response.get_data(as_text=True)
+        return pages[path]
+
+    def menu(page: str) -> set[str]:
+        return set(re.findall(r'<a href="(/[a-z]+)"', page.split("</nav>")[0]))
+
+    offered = menu(get("/"))
+    for path in sorted(offered | {"/inbox", "/cases", "/notifications"}):
+        get(path)
+    get("/cases?page=2")
+    if "/start" in offered:
+        for path in _links(get("/start"), r"/start/[a-z_]+"):
+            get(path)
+    listed = get("/cases") + get("/cases?page=2")
+    for path in _links(listed, r"/cases/[0-9a-f-]{36}"):
+        get(path)
+    for path in _links(get("/inbox") + get("/"), r"/inbox/[0-9a-f-]{36}"):
+        get(path)
+    if role == "auditor":
+        audit = get("/audit")
+        for path in _links(audit + listed, r"/audit/[0-9a-f-]{36}")[:12]:
+            page = get(path)
+            for step in _links(page, r"/audit/[0-9a-f-]{36}/at\?seq=\d+")[:3]:
+                get(html.unescape(step))
+    return pages
+
+
+def english_left(pages: dict[str, str], typed: list[str], forbidden) -> dict[str, dict[str, str]]:
+    """English text -> {path: the words around it} for each page that shows it."""
+    found: dict[str, dict[str, str]] = {}
+    for path, page in pages.items():
+        text = visible_text(page)
+        for value in typed:
+            text = text.replace(value, " ")
+        for english, pattern in forbidden:
+            if english in text and (match := pattern.search(text)):
+                around = text[max(0, match.start() - 50) : match.end() + 50]
+                found.setdefault(english, {})[re.sub(r"[0-9a-f-]{36}", "<id>", path)] = around
+    return found
+
+
+@pytest.mark.parametrize(
+    "user", ["manager1", "advocate1", "advocate2", "commissioner1", "auditor1", "admin1"]
+)
+def test_each_roles_pages_in_welsh_show_no_interface_english(demo_site, forbidden, user) -> None:
+    app, _, typed = demo_site
+    browser = Browser(app)
+    browser.login(user, demo.DEMO_PASSWORD)
+    pages = walk(browser, dict(demo.DEMO_USERS)[user])
+    assert len(pages) >= 5
+    left = english_left(pages, typed, forbidden)
+    report = {english: dict(sorted(where.items())[:2]) for english, where in sorted(left.items())}
+    assert not left, json.dumps(report, indent=1, ensure_ascii=False)
+
+
+def test_the_walk_would_see_english(demo_site, forbidden) -> None:
+    """The check itself: the same pages in English show the English it looks for."""
+    app, db, typed = demo_site
+
+    def english(session) -> None:
+        session.scalars(select(User).where(User.username == "manager1")).one().language = "en"
+
+    db.run(english)
+    try:
+        browser = Browser(app)
+        browser.login("manager1", demo.DEMO_PASSWORD)
+        (task_id,) = db.read(
+            lambda s: s.scalars(
+                select(Task.id).where(Task.activity_id == "safeguarding_decision", Task.status == "open")
+            ).all()
+        )
+        page = browser.get(f"/inbox/{task_id}").get_data(as_text=True)
+        left = english_left({"task": page}, typed, forbidden)
+        assert "Safeguarding decision" in left
+    finally:
+
+        def welsh(session) -> None:
+            session.scalars(select(User).where(User.username == "manager1")).one().language = "cy"
+
+        db.run(welsh)
