@@ -130,33 +130,37 @@ def demo_site(app, sqlite_template, tmp_path_factory):
     db.run(definitions.deploy, files, forms, "admin1", strict_forms=False)
     list(demo.load(db))
 
-    def prepare(session) -> list[str]:
+    def prepare(session) -> tuple[list[str], set[str]]:
         for user in session.scalars(select(User)):
             user.language = "cy"
-        data = set()
-        for variables in session.scalars(select(ProcessInstance.variables)):
+        data, names = set(), set()
+        for variables, stage, status in session.execute(
+            select(ProcessInstance.variables, ProcessInstance.stage, ProcessInstance.status)
+        ):
             data.update(_strings(variables))
+            names.update([*(variables or {}), stage or "", status])
         cancels = select(HistoryEvent.data).where(HistoryEvent.type == "instance_cancelled")
         data.update(json.loads(event or "{}").get("reason") or "" for event in session.scalars(cancels))
         for sla in session.scalars(select(Sla)):
             data.update((sla.provider, sla.commissioner))
         data.update(session.scalars(select(ProcessInstance.business_key)))
         typed = (d for d in data if d and len(d) > 3 and not re.fullmatch(r"[a-z0-9_]+", d))
-        return sorted(typed, key=len, reverse=True)  # coded values (care_act, service) are not text
+        # coded values (care_act, service) are not text; a name shown as it is stored is English
+        return sorted(typed, key=len, reverse=True), {n.replace("_", " ").capitalize() for n in names if n}
 
-    typed = db.run(prepare)
+    typed, stored_names = db.run(prepare)
     previous = app.extensions.get("advocacy_flow.db")
     app.extensions["advocacy_flow.db"] = db
-    yield app, db, typed
+    yield app, db, typed, stored_names
     app.extensions["advocacy_flow.db"] = previous
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def forbidden() -> list[tuple[str, re.Pattern]]:
-    return [
-        (text, re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])")) for text in sorted(english_strings())
-    ]
+def forbidden(demo_site) -> list[tuple[str, re.Pattern]]:
+    """The English strings, and each variable, stage and status name as stored, humanised."""
+    found = english_strings() | {name for name in demo_site[3] if len(name) > 3}
+    return [(text, re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])")) for text in sorted(found)]
 
 
 def _links(page: str, pattern: str) -> list[str]:
@@ -216,7 +220,7 @@ def english_left(pages: dict[str, str], typed: list[str], forbidden) -> dict[str
     "user", ["manager1", "advocate1", "advocate2", "commissioner1", "auditor1", "admin1"]
 )
 def test_each_roles_pages_in_welsh_show_no_interface_english(demo_site, forbidden, user) -> None:
-    app, _, typed = demo_site
+    app, _, typed, _ = demo_site
     browser = Browser(app)
     browser.login(user, demo.DEMO_PASSWORD)
     pages = walk(browser, dict(demo.DEMO_USERS)[user])
@@ -228,7 +232,7 @@ def test_each_roles_pages_in_welsh_show_no_interface_english(demo_site, forbidde
 
 def test_the_walk_would_see_english(demo_site, forbidden) -> None:
     """The check itself: the same pages in English show the English it looks for."""
-    app, db, typed = demo_site
+    app, db, typed, _ = demo_site
 
     def english(session) -> None:
         session.scalars(select(User).where(User.username == "manager1")).one().language = "en"
