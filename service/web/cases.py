@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Invalid, NotFound
@@ -16,7 +16,7 @@ from service.cases.definitions import get_definition, list_latest, model_of
 from service.cases.end_reasons import END_REASONS
 from service.cases.end_reasons import LABELS as END_REASON_LABELS
 from service.http.csrf import csrf_protect
-from service.web import forms, record, texts, variable_names
+from service.web import forms, message_names, record, texts, variable_names
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required
 
@@ -97,6 +97,7 @@ def case(who: Actor, instance_id: str):
             t.id: texts.task_name(view["process_key"], t.activity_id, t.name) for t in view["active_tasks"]
         },
         milestone_name=texts.milestone_name,
+        message_name=message_names.message_name,
         timeline=record.timeline(page["events"], page["element_names"]),
         now=use.utcnow(),
         may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),
@@ -123,11 +124,16 @@ def message(who: Actor, instance_id: str):
 
     delivered = database().run(run)
     also = (
-        f" (and {delivered - 1} other case{'s' if delivered > 2 else ''} with this reference)"
+        " "
+        + ngettext(
+            "(and %(num)d other case with this reference)",
+            "(and %(num)d other cases with this reference)",
+            delivered - 1,
+        )
         if delivered > 1
         else ""
     )
-    flash(gettext("Recorded: %(name)s", name=name.replace("_", " ")) + f"{also}.", "success")
+    flash(gettext("Recorded: %(name)s", name=message_names.in_sentence(name)) + f"{also}.", "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 

@@ -134,11 +134,16 @@ def demo_site(app, sqlite_template, tmp_path_factory):
         for user in session.scalars(select(User)):
             user.language = "cy"
         data, names = set(), set()
-        for variables, stage, status in session.execute(
-            select(ProcessInstance.variables, ProcessInstance.stage, ProcessInstance.status)
+        for variables, stage, status, waiting in session.execute(
+            select(
+                ProcessInstance.variables,
+                ProcessInstance.stage,
+                ProcessInstance.status,
+                ProcessInstance.waiting_messages,
+            )
         ):
             data.update(_strings(variables))
-            names.update([*(variables or {}), stage or "", status])
+            names.update([*(variables or {}), stage or "", status, *(waiting or {}).get("names", [])])
         cancels = select(HistoryEvent.data).where(HistoryEvent.type == "instance_cancelled")
         data.update(json.loads(event or "{}").get("reason") or "" for event in session.scalars(cancels))
         for sla in session.scalars(select(Sla)):
@@ -255,3 +260,40 @@ def test_the_walk_would_see_english(demo_site, forbidden) -> None:
             session.scalars(select(User).where(User.username == "manager1")).one().language = "cy"
 
         db.run(welsh)
+
+
+def test_every_message_a_diagram_waits_for_has_words_in_welsh() -> None:
+    from service.web.message_names import MESSAGES
+
+    waited = set()
+    for path in (ROOT / "bpmn").glob("*.bpmn"):
+        waited |= set(re.findall(r'<bpmn:message id="[^"]+" name="([^"]+)"', path.read_text("utf-8")))
+    assert waited and waited <= set(MESSAGES)
+    for words in MESSAGES.values():
+        assert gettext_in("cy", words) != words, words
+
+
+def test_a_message_recorded_from_the_case_page_is_confirmed_in_welsh(demo_site) -> None:
+    """Last in this file: it changes the demo (the certificate arrives)."""
+    app, db, _, _ = demo_site
+
+    def waiting(session) -> str:
+        return session.scalars(
+            select(ProcessInstance.id).where(
+                ProcessInstance.business_key == "CAND-0104", ProcessInstance.status != "completed"
+            )
+        ).one()
+
+    case_id = db.read(waiting)
+    browser = Browser(app)
+    browser.login("manager1", demo.DEMO_PASSWORD)
+    page = browser.get(f"/cases/{case_id}", headers=CY).get_data(as_text=True)
+    assert "Tystysgrif DBS wedi dod i law" in visible_text(page)
+    done = browser.post(
+        f"/cases/{case_id}/message",
+        {"name": "dbs_certificate_received"},
+        page=f"/cases/{case_id}",
+        headers=CY,
+        follow_redirects=True,
+    )
+    assert "Cofnodwyd: tystysgrif DBS wedi dod i law." in visible_text(done.get_data(as_text=True))
