@@ -13,6 +13,7 @@ from flask_babel import gettext
 from service.base.languages import N_
 from service.cases.end_reasons import LABELS as END_REASON_LABELS
 from service.cases.reports import vocabulary
+from service.web import eligibility_reasons
 from service.web.filters import language
 
 LABELS = {
@@ -60,4 +61,5 @@ def value_titles() -> dict[str, dict[str, str]]:
         "duty": {value: gettext(label) for value, label in DUTY.items()},
         "end_reason": {code: gettext(label) for code, label in END_REASON_LABELS.items()},
         "milestone": {m: words[m] for m in words if m in MILESTONES},
+        "eligibility_reason": eligibility_reasons.reasons(language()),
     }

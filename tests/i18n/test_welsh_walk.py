@@ -81,7 +81,14 @@ def english_strings() -> set[str]:
         if gettext_in("cy", label) != label:
             found.add(label)
     found |= _catalogue_english()
+    found |= set(dmn_reasons())
     return {text for text in found if text not in SAME_IN_WELSH and len(text) > 2}
+
+
+def dmn_reasons() -> list[str]:
+    """Every ``eligibility_reason`` the decision table may write (its quoted outputs with a space)."""
+    table = (ROOT / "bpmn" / "eligibility.dmn").read_text("utf-8")
+    return sorted({text for text in re.findall(r'<text>"([^"<]*)"</text>', table) if " " in text})
 
 
 def _catalogue_english() -> set[str]:
@@ -101,8 +108,10 @@ def visible_text(page: str) -> str:
     """What a person reads: the text of the page and its readable attributes, without scripts."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
     page = re.sub(r'<form[^>]*id="language-switch".*?</form>', " ", page, flags=re.DOTALL)  # "English"
-    # the auditor's view of an event exactly as stored (hash-chained): the record, not the interface
+    # the auditor's view of an event and of the replayed variables exactly as stored (names and values
+    # as the engine holds them): the record, not the interface
     page = re.sub(r'<pre[^>]*id="event-data".*?</pre>', " ", page, flags=re.DOTALL)
+    page = re.sub(r'<dl[^>]*id="state-variables".*?</dl>', " ", page, flags=re.DOTALL)
     attributes = re.findall(r'\s(?:aria-label|title|placeholder|alt)="([^"]*)"', page)
     text = re.sub(r"<[^>]+>", " ", page) + " " + " ".join(attributes)
     return re.sub(r"\s+", " ", html.unescape(text))
@@ -142,7 +151,8 @@ def demo_site(app, sqlite_template, tmp_path_factory):
                 ProcessInstance.waiting_messages,
             )
         ):
-            data.update(_strings(variables))
+            # the decision table's reason is the service's words, not typed: it must be in Welsh
+            data.update(_strings({k: v for k, v in (variables or {}).items() if k != "eligibility_reason"}))
             names.update([*(variables or {}), stage or "", status, *(waiting or {}).get("names", [])])
         cancels = select(HistoryEvent.data).where(HistoryEvent.type == "instance_cancelled")
         data.update(json.loads(event or "{}").get("reason") or "" for event in session.scalars(cancels))
@@ -297,3 +307,12 @@ def test_a_message_recorded_from_the_case_page_is_confirmed_in_welsh(demo_site) 
         follow_redirects=True,
     )
     assert "Cofnodwyd: tystysgrif DBS wedi dod i law." in visible_text(done.get_data(as_text=True))
+
+
+def test_every_reason_of_the_eligibility_table_has_welsh() -> None:
+    from service.web.eligibility_reasons import WELSH
+
+    reasons = dmn_reasons()
+    assert len(reasons) >= 30
+    assert sorted(WELSH) == reasons, "a reason of bpmn/eligibility.dmn without Welsh, or one it no longer has"
+    assert all(WELSH[r] != r for r in reasons)
