@@ -16,6 +16,7 @@ from service.cases.definitions import get_definition, list_latest, model_of
 from service.cases.end_reasons import END_REASONS
 from service.cases.end_reasons import LABELS as END_REASON_LABELS
 from service.http.csrf import csrf_protect
+from service.http.problem_texts import translate
 from service.web import forms, message_names, record, texts, variable_names
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required
@@ -154,9 +155,10 @@ def assign(who: Actor, instance_id: str):
     try:
         database().run(run)
     except Invalid as err:
-        flash("Not reassigned: " + "; ".join(m for ms in (err.errors or {}).values() for m in ms), "error")
+        why = "; ".join(translate(m) for ms in (err.errors or {}).values() for m in ms)
+        flash(gettext("Not reassigned: %(why)s", why=why), "error")
         return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
-    flash(f"Reassigned to {assignee}.", "success")
+    flash(gettext("Reassigned to %(name)s.", name=assignee), "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 

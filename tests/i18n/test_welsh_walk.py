@@ -283,6 +283,41 @@ def test_every_message_a_diagram_waits_for_has_words_in_welsh() -> None:
         assert gettext_in("cy", words) != words, words
 
 
+def test_a_reassignment_is_confirmed_and_refused_in_welsh(demo_site) -> None:
+    """Changes the demo (P-1020's first contact goes back to advocate1): after the walks."""
+    app, db, _, _ = demo_site
+
+    def first_contact(session) -> tuple[str, str]:
+        return session.execute(
+            select(Task.instance_id, Task.id)
+            .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+            .where(ProcessInstance.business_key == "P-1020", Task.status == "open")
+        ).one()
+
+    case_id, task_id = db.read(first_contact)
+    browser = Browser(app)
+    browser.login("manager1", demo.DEMO_PASSWORD)
+    path = f"/cases/{case_id}"
+    wrong = browser.post(
+        f"{path}/assign",
+        {"task_id": task_id, "assignee": "manager2"},
+        page=path,
+        headers=CY,
+        follow_redirects=True,
+    )
+    assert "Heb ei hailbennu: mae manager2 yn manager; mae'r dasg hon ar gyfer rôl advocate" in visible_text(
+        wrong.get_data(as_text=True)
+    )
+    done = browser.post(
+        f"{path}/assign",
+        {"task_id": task_id, "assignee": "advocate1"},
+        page=path,
+        headers=CY,
+        follow_redirects=True,
+    )
+    assert "Wedi'i hailbennu i advocate1." in visible_text(done.get_data(as_text=True))
+
+
 def test_a_message_recorded_from_the_case_page_is_confirmed_in_welsh(demo_site) -> None:
     """Last in this file: it changes the demo (the certificate arrives)."""
     app, db, _, _ = demo_site
