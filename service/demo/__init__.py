@@ -2,8 +2,8 @@
 
 ``advocacy-flow demo`` (after ``advocacy-flow deploy``) creates one user per role, two negotiated
 SLAs besides the default, a commissioning cycle in each stage, referrals at each step of
-``referral_casework`` (some overdue, some escalated), and candidates at each check of
-``recruitment_vetting``.  Person and candidate references are pseudonymous.  A story that took
+``referral_casework`` (some overdue, some escalated) and on each of the second edition's paths,
+complaints resolved and escalated, and candidates at each check of ``recruitment_vetting``.  Person and candidate references are pseudonymous.  A story that took
 months is replayed at the moments it happened: the loader keeps its own clock, and fires each
 deadline due on the way at its due moment, as the scheduler would have.  Referrals received
 days ago whose targets have passed are left for the scheduler, which escalates them when it runs.
@@ -11,7 +11,7 @@ days ago whose targets have passed are left for the scheduler, which escalates t
 Running it again changes nothing: if the demo users exist, it says so and stops.
 
 ``people`` (users, SLAs), ``loader`` (the use cases on the demo's own clock), ``commissioning``,
-``casework``, ``recruitment``: one story each. Imports the use cases (``service.cases``), ``service.access``,
+``casework``, ``second_edition``, ``complaints``, ``recruitment``: one story each. Imports the use cases (``service.cases``), ``service.access``,
 ``service.scheduler`` and, to look, ``service.store``; nothing imports it but the CLI and the tests.
 """
 
@@ -25,9 +25,11 @@ from sqlalchemy import select
 from service.cases.definitions import latest_definition
 from service.demo.casework import referrals
 from service.demo.commissioning import cycle
+from service.demo.complaints import complaints
 from service.demo.loader import Loader
 from service.demo.people import DEMO_PASSWORD, DEMO_USERS, ROLES, create_slas, create_users
 from service.demo.recruitment import candidates
+from service.demo.second_edition import second_edition
 from service.store.models import User
 from service.store.uow import Database
 
@@ -37,6 +39,7 @@ PROCESSES = (
     "recruitment_vetting",
     "commissioning_cycle",
     "advocate_supervision",
+    "complaint",
 )
 
 
@@ -51,9 +54,16 @@ def _instances(database: Database, now: datetime) -> dict[str, dict[str, list[st
             ("review", "Advocacy, North Borough", "North Borough Council", 16),
         )
     }
+    casework = referrals(load, now)
+
+    def add(step: str, iid: str) -> None:
+        casework.setdefault(step, []).append(iid)
+
+    second_edition(load, now, add, at_work=casework["advocacy_work"][0])
     return {
         "commissioning_cycle": cycles,
-        "referral_casework": referrals(load, now),
+        "referral_casework": casework,
+        "complaint": complaints(load, now),
         "recruitment_vetting": candidates(load, now),
     }
 

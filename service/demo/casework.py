@@ -1,4 +1,6 @@
-"""Demo referrals: one or more at each step of referral_casework, some overdue, some escalated."""
+"""Demo referrals: one or more at each step of referral_casework, some overdue, some escalated.
+
+The second edition's paths are in ``second_edition``; equality monitoring is filled here on a few."""
 
 from __future__ import annotations
 
@@ -45,12 +47,51 @@ OUTCOMES = {
     "outcome_story": "They chose the new home themselves and asked for the same advocate next time.",
     "story_shareable": True,
 }
+# Non-instructed advocacy (the person cannot instruct): rights upheld, not voice heard, is recorded
+NON_INSTRUCTED_OUTCOMES = {k: v for k, v in OUTCOMES.items() if k != "voice_heard"} | {
+    "rights_upheld": "partly",
+    "outcome_story": "The advocate asked for a best-interests meeting; the move was delayed until it was held.",
+}
+# Equality monitoring at referral (every field optional, each with prefer_not_to_say): on a few
+# referrals, some answers declined; the other referrals leave it blank.
+MONITORING: dict[str, dict[str, Any]] = {
+    "P-1001": {
+        "age_band": "45_54",
+        "sex": "male",
+        "ethnicity": "prefer_not_to_say",
+        "disability": "yes",
+        "primary_need": "mental_health",
+        "carer": "no",
+        "preferred_language": "en",
+        "communication_needs": ["none"],
+    },
+    "P-1006": {"age_band": "85_plus", "sex": "female", "primary_need": "dementia"},
+    "P-1008": {
+        "age_band": "prefer_not_to_say",
+        "sex": "prefer_not_to_say",
+        "ethnicity": "prefer_not_to_say",
+        "disability": "prefer_not_to_say",
+        "carer": "prefer_not_to_say",
+    },
+    "P-1022": {
+        "age_band": "75_84",
+        "primary_need": "learning_disability",
+        "communication_needs": ["easy_read"],
+    },
+}
 STEPS = ["assess_eligibility", "allocate_advocate", "first_contact", "advocacy_work", "record_outcomes"]
 STEPS += ["closure_review", "closed"]
 
 
-def _referral(
-    load: Loader, ref: str, received: datetime, until: str, *, advocate: str = "advocate1", **start: Any
+def referral(
+    load: Loader,
+    ref: str,
+    received: datetime,
+    until: str,
+    *,
+    advocate: str = "advocate1",
+    instruction: str = "instructed",
+    **start: Any,
 ) -> str:
     """A referral received at ``received``, worked promptly up to the step ``until``."""
     variables = {
@@ -59,6 +100,7 @@ def _referral(
         "advocacy_type": "care_act",
         "urgency": "standard",
         "received_at": received.isoformat(),
+        **MONITORING.get(ref, {}),
         **start,
     }
     iid = load.at(received + timedelta(minutes=20)).start("referral_casework", variables, "manager1", ref)
@@ -69,14 +111,15 @@ def _referral(
                 iid, step, ASSESSMENTS.get(variables["advocacy_type"], ELIGIBLE_CARE_ACT), "manager1"
             )
         elif step == "allocate_advocate":
-            allocation = {"advocate": advocate, "instruction": "instructed"}
+            allocation = {"advocate": advocate, "instruction": instruction}
             load.complete(iid, step, allocation, "manager2")
         elif step == "first_contact":
             load.complete(iid, step, {**FIRST_CONTACT, "first_contact_at": load.now.isoformat()}, advocate)
         elif step == "advocacy_work":
             load.complete(iid, step, {**WORK, "work_date": load.now.date().isoformat()}, advocate)
         elif step == "record_outcomes":
-            load.complete(iid, step, OUTCOMES, advocate)
+            outcomes = OUTCOMES if instruction == "instructed" else NON_INSTRUCTED_OUTCOMES
+            load.complete(iid, step, outcomes, advocate)
         elif step == "closure_review":
             load.complete(iid, step, {"closure_decision": "approve"}, "manager1")
     return iid
@@ -90,16 +133,16 @@ def referrals(load: Loader, now: datetime) -> dict[str, list[str]]:
         made.setdefault(step, []).append(iid)
 
     # in time, one at each step
-    add("assess_eligibility", _referral(load, "P-1001", now - timedelta(hours=2), "assess_eligibility"))
-    urgent = _referral(load, "P-1002", now - timedelta(hours=1), "assess_eligibility", urgency="urgent")
+    add("assess_eligibility", referral(load, "P-1001", now - timedelta(hours=2), "assess_eligibility"))
+    urgent = referral(load, "P-1002", now - timedelta(hours=1), "assess_eligibility", urgency="urgent")
     add("assess_eligibility", urgent)
-    add("allocate_advocate", _referral(load, "P-1003", now - timedelta(hours=5), "allocate_advocate"))
-    add("first_contact", _referral(load, "P-1004", now - timedelta(hours=8), "first_contact"))
-    add("advocacy_work", _referral(load, "P-1005", now - 12 * day, "advocacy_work", advocate="advocate2"))
-    add("record_outcomes", _referral(load, "P-1006", now - 30 * day, "record_outcomes"))
-    add("closure_review", _referral(load, "P-1007", now - 45 * day, "closure_review", advocate="advocate2"))
-    add("closed", _referral(load, "P-1008", now - 90 * day, "closed"))
-    imha = _referral(
+    add("allocate_advocate", referral(load, "P-1003", now - timedelta(hours=5), "allocate_advocate"))
+    add("first_contact", referral(load, "P-1004", now - timedelta(hours=8), "first_contact"))
+    add("advocacy_work", referral(load, "P-1005", now - 12 * day, "advocacy_work", advocate="advocate2"))
+    add("record_outcomes", referral(load, "P-1006", now - 30 * day, "record_outcomes"))
+    add("closure_review", referral(load, "P-1007", now - 45 * day, "closure_review", advocate="advocate2"))
+    add("closed", referral(load, "P-1008", now - 90 * day, "closed"))
+    imha = referral(
         load,
         "P-1009",
         now - 40 * day,
@@ -129,7 +172,7 @@ def referrals(load: Loader, now: datetime) -> dict[str, list[str]]:
 
     # missed targets, already escalated: allocation late (manager explained in time), first contact
     # late (the manager did not explain in time, so the commissioner has it)
-    late_allocation = _referral(load, "P-1012", now - 9 * day, "allocate_advocate")
+    late_allocation = referral(load, "P-1012", now - 9 * day, "allocate_advocate")
     load.fire_due([late_allocation], now - 3 * day)  # one working day after it was received
     escalation = escalation_of(load, late_allocation)
     remedy = {"cause": "Two advocates off sick in the same week.", "remedial_action": "Bank cover agreed."}
@@ -143,90 +186,15 @@ def referrals(load: Loader, now: datetime) -> dict[str, list[str]]:
     contact = {**FIRST_CONTACT, "first_contact_at": load.later(hours=2).now.isoformat()}
     load.complete(late_allocation, "first_contact", contact, "advocate1")
     add("escalated", late_allocation)
-    late_contact = _referral(load, "P-1013", now - 8 * day, "first_contact", advocate="advocate2")
+    late_contact = referral(load, "P-1013", now - 8 * day, "first_contact", advocate="advocate2")
     load.fire_due([late_contact], now - day)  # two working days after it was received
     load.fire_due([escalation_of(load, late_contact)], now)
     add("escalated", late_contact)
 
-    second_edition(load, now, add)
-
     # overdue, not yet escalated: the scheduler escalates these when it runs
-    add("overdue", _referral(load, "P-1014", now - 4 * day, "allocate_advocate"))
-    add("overdue", _referral(load, "P-1015", now - 5 * day, "first_contact"))
+    add("overdue", referral(load, "P-1014", now - 4 * day, "allocate_advocate"))
+    add("overdue", referral(load, "P-1015", now - 5 * day, "first_contact"))
     return made
-
-
-WELSH_MONITORING = {
-    "age_band": "65_74",
-    "sex": "female",
-    "ethnicity": "white",
-    "disability": "yes",
-    "primary_need": "physical_disability",
-    "carer": "prefer_not_to_say",
-    "preferred_language": "cy",
-    "welsh_medium_requested": True,
-    "communication_needs": ["large_print"],
-}
-
-
-def second_edition(load: Loader, now: datetime, add) -> None:
-    """The second edition's paths: Welsh-medium, safeguarding, referred back, ended early."""
-    day = timedelta(days=1)
-    # a Welsh-medium referral in Wales, allocated to the Welsh-speaking advocate2
-    welsh = _referral(
-        load, "P-1016", now - 6 * day, "allocate_advocate", advocacy_type="ipa_wales", **WELSH_MONITORING
-    )
-    load.complete(
-        welsh, "allocate_advocate", {"advocate": "advocate2", "instruction": "instructed"}, "manager1"
-    )
-    load.complete(
-        welsh, "first_contact", {**FIRST_CONTACT, "first_contact_at": load.now.isoformat()}, "advocate2"
-    )
-    add("welsh_medium", welsh)
-
-    # safeguarding: one concern decided (referred to the local authority), one awaiting the decision
-    decided = _referral(load, "P-1017", now - 10 * day, "advocacy_work", sla_key="west-vale-imha-2026")
-    load.at(now - 8 * day).message("safeguarding_concern", "P-1017", {"safeguarding_raised_by": "advocate1"})
-    referral = {
-        "safeguarding_referred": True,
-        "safeguarding_reference": "SG-2026-0041",
-        "safeguarding_advocate_role": "support_enquiry",
-    }
-    load.later(hours=3).complete(decided, "safeguarding_decision", referral, "manager1")
-    add("safeguarding", decided)
-    # P-1005 (at advocacy work): its advocate raised a concern two hours ago; the decision is open
-    load.at(now - timedelta(hours=2)).message(
-        "safeguarding_concern", "P-1005", {"safeguarding_raised_by": "advocate2"}
-    )
-
-    # instructed by the authority but not eligible: referred back, never signposted
-    back = load.at(now - 4 * day).start(
-        "referral_casework",
-        {
-            "person_ref": "P-1018",
-            "referral_source": "social_worker",
-            "advocacy_type": "care_act",
-            "urgency": "standard",
-            "authority_instructed": True,
-        },
-        "manager1",
-        "P-1018",
-    )
-    no_difficulty = {**ELIGIBLE_CARE_ACT, "difficulty_understanding": False, "difficulty_weighing": False}
-    load.later(hours=2).complete(back, "assess_eligibility", no_difficulty, "manager1")
-    returned = {
-        "referred_back_on": (now - 3 * day).date().isoformat(),
-        "referred_back_to": "Adult social care, duty team",
-        "referral_back_reason": "No substantial difficulty in any of the four areas (Care Act 2014 s.67(4)).",
-    }
-    load.complete(back, "refer_back_to_authority", returned, "manager2")
-    add("referred_back", back)
-
-    # ended early: the person declined after first contact
-    early = _referral(load, "P-1019", now - 15 * day, "advocacy_work")
-    load.message("end_case_early_requested", "P-1019", {})
-    load.complete(early, "end_case_early", {"end_reason": "person_declined"}, "manager1")
-    add("ended_early", early)
 
 
 def escalation_of(load: Loader, referral_id: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.access.permissions import Actor
-from service.cases import instances
+from service.cases import casework_actions, instances, reassign
 from service.demo.people import ROLES
 from service.scheduler import enforcer as scheduler
 from service.store.models import Deadline, Task
@@ -62,6 +62,33 @@ class Loader:
 
     def message(self, name: str, key: str, payload: dict[str, Any]) -> None:
         self.db.run(instances.deliver_message, Actor("manager1", "manager"), name, key, payload, now=self.now)
+
+    def task_of(self, instance_id: str, activity_id: str) -> str:
+        with self.db.sessions() as session:
+            return session.scalars(
+                select(Task.id).where(
+                    Task.instance_id == instance_id, Task.activity_id == activity_id, Task.status == "open"
+                )
+            ).one()
+
+    def assign(self, instance_id: str, activity_id: str, assignee: str, manager: str) -> None:
+        """A manager reassigns the open task (``POST /tasks/{id}/assign``)."""
+        task_id = self.task_of(instance_id, activity_id)
+        self.db.run(reassign.assign_task, Actor(manager, "manager"), task_id, assignee, self.now)
+
+    def cancel(self, instance_id: str, reason: str, reason_code: str, manager: str) -> None:
+        """A manager cancels the case with a reason code (``POST /instances/{id}/cancel``)."""
+        actor = Actor(manager, "manager")
+        self.db.run(instances.cancel_instance, actor, instance_id, reason, self.now, reason_code=reason_code)
+
+    def raise_concern(self, instance_id: str, actor: str) -> None:
+        """The case page's *Raise a safeguarding concern* action."""
+        who = Actor(actor, ROLES[actor])
+        self.db.run(casework_actions.raise_safeguarding_concern, who, instance_id, self.now)
+
+    def request_early_end(self, instance_id: str, manager: str) -> None:
+        """The case page's *End the case early* action: the manager's step opens."""
+        self.db.run(casework_actions.request_early_end, Actor(manager, "manager"), instance_id, self.now)
 
     def fire_due(self, instance_ids: list[str], until: datetime) -> None:
         """Fire the deadlines of these instances due by ``until``, each at its due moment (the scheduler's job)."""

@@ -39,6 +39,14 @@ SLAS = {
         "calendar": "clock",
         "breach_threshold": 5,
     },
+    "cwm-vale-2026": {  # in Wales: independent professional advocacy, complaints go to the PSOW
+        "provider": "Llais y Cwm",
+        "commissioner": "Cwm Vale County Borough Council",
+        "targets": {"allocation": "P1D", "first_contact": "P2D", "escalation_response": "P1D"},
+        "urgent": {"first_contact": "PT4H"},
+        "calendar": "working_days",
+        "breach_threshold": 3,
+    },
 }
 
 

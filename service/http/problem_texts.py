@@ -70,6 +70,8 @@ MESSAGES = (
     N_("the {role} role may not see the commissioner dashboard"),
     N_("this task is for the {role} role"),
     N_("this task is assigned to {username}"),
+    N_("no active user '{username}'"),
+    N_("{username} is a {role}; this task is for the {task_role} role"),
     N_("the SLA cannot be recorded"),
     N_("an SLA needs a key, a provider, a commissioner and targets"),
     N_("the SLA targets are not valid"),

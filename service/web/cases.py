@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Invalid, NotFound
@@ -16,7 +16,8 @@ from service.cases.definitions import get_definition, list_latest, model_of
 from service.cases.end_reasons import END_REASONS
 from service.cases.end_reasons import LABELS as END_REASON_LABELS
 from service.http.csrf import csrf_protect
-from service.web import forms, record, texts
+from service.http.problem_texts import translate
+from service.web import forms, message_names, record, texts, variable_names
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required
 
@@ -54,19 +55,22 @@ def case(who: Actor, instance_id: str):
         page.update(element_names={}, labels={}, messages=[], actions={}, assignable={})
         if who.role == "manager":
             page["assignable"] = reassign.candidates(session, {t.role for t in view["active_tasks"]})
+        instance, model = use.load_instance(session, instance_id)
+        page["element_names"] = texts.element_names(
+            instance.process_key, model.names
+        )  # the diagram's, not content
         if not can_see_content(who):
             return page
         events = case_record.history(session, who, instance_id)  # an auditor's look is recorded
-        instance, model = use.load_instance(session, instance_id)
         localised = texts.forms(instance.process_key, model.forms)
-        view["variables"] = record.readable(view["variables"], record.value_titles(localised))
+        titles = {**variable_names.value_titles(), **record.value_titles(localised)}
+        view["variables"] = record.readable(view["variables"], titles)
         page.update(
             diagram=texts.relabel_diagram(
                 case_record.diagram_of(session, instance, events), instance.process_key
             ),
             events=[e for e in events if e["type"] != "record_read" or who.role == "auditor"],
-            element_names=texts.element_names(instance.process_key, model.names),
-            labels=record.field_labels(localised),
+            labels={**variable_names.labels(), **record.field_labels(localised)},
         )
         page["actions"] = casework_actions.available(instance, who)
         own = (casework_actions.SAFEGUARDING, casework_actions.END_EARLY)  # offered as actions below
@@ -90,6 +94,11 @@ def case(who: Actor, instance_id: str):
         messages=page["messages"],
         actions=page["actions"],
         assignable=page["assignable"],
+        task_names={
+            t.id: texts.task_name(view["process_key"], t.activity_id, t.name) for t in view["active_tasks"]
+        },
+        milestone_name=texts.milestone_name,
+        message_name=message_names.message_name,
         timeline=record.timeline(page["events"], page["element_names"]),
         now=use.utcnow(),
         may_cancel=who.role in ("manager", "admin") and view["status"] not in ("completed", "cancelled"),
@@ -116,11 +125,16 @@ def message(who: Actor, instance_id: str):
 
     delivered = database().run(run)
     also = (
-        f" (and {delivered - 1} other case{'s' if delivered > 2 else ''} with this reference)"
+        " "
+        + ngettext(
+            "(and %(num)d other case with this reference)",
+            "(and %(num)d other cases with this reference)",
+            delivered - 1,
+        )
         if delivered > 1
         else ""
     )
-    flash(gettext("Recorded: %(name)s", name=name.replace("_", " ")) + f"{also}.", "success")
+    flash(gettext("Recorded: %(name)s", name=message_names.in_sentence(name)) + f"{also}.", "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 
@@ -141,9 +155,10 @@ def assign(who: Actor, instance_id: str):
     try:
         database().run(run)
     except Invalid as err:
-        flash("Not reassigned: " + "; ".join(m for ms in (err.errors or {}).values() for m in ms), "error")
+        why = "; ".join(translate(m) for ms in (err.errors or {}).values() for m in ms)
+        flash(gettext("Not reassigned: %(why)s", why=why), "error")
         return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
-    flash(f"Reassigned to {assignee}.", "success")
+    flash(gettext("Reassigned to %(name)s.", name=assignee), "success")
     return redirect(url_for("web_cases.case", instance_id=instance_id), code=303)
 
 

@@ -13,9 +13,10 @@ that are drawn to scale, and the known bars are scaled as if it were not there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 SUPPRESSED = "<5"
@@ -59,7 +60,7 @@ def number(value: Any) -> str:
 
 def spoken(value: Any) -> str:
     """A figure as a screen reader should say it ("<5" is "fewer than 5")."""
-    return "fewer than 5" if value == SUPPRESSED else number(value)
+    return gettext("fewer than 5") if value == SUPPRESSED else number(value)
 
 
 def _attrs(**attrs: Any) -> str:
@@ -127,6 +128,7 @@ def stacked_bars(
     a part with no figure (a stage not reached yet) is left out of the words.  Parts that are
     counts drawn to scale share one scale over the whole chart; a suppressed part is a marker.
     """
+    series = [replace(s, label=gettext(s.label)) for s in series]  # the legend in the reader's language
     label_w = _label_width([r[0] for r in rows], width * 0.32)
     most_markers = max((sum(v.get(s.key) == SUPPRESSED for s in series) for _, v in rows), default=0)
     area = width - label_w - 8 - most_markers * (MARKER + 2)
@@ -173,7 +175,7 @@ def stacked_bars(
         for s in series:
             if values.get(s.key) == SUPPRESSED:
                 any_suppressed = True
-                body.append(_marker(chart_id, x + 1, y, s.key, f"{label}, {s.label}: fewer than 5"))
+                body.append(_marker(chart_id, x + 1, y, s.key, f"{label}, {s.label}: {spoken(SUPPRESSED)}"))
                 x += MARKER + 2
         body.append(_text(label_w, y + BAR + 14, " · ".join(words), class_="row-figures"))
         shown = [s for s in series if values.get(s.key) is not None or not skip_missing]
@@ -181,10 +183,10 @@ def stacked_bars(
             f"{label}: " + ", ".join(f"{spoken(values.get(s.key))} {s.label.lower()}" for s in shown)
         )
     height = 4 + len(rows) * band
-    summary = f"{title}. " + ("; ".join(sentences) if rows else "No figures") + "."
+    summary = f"{title}. " + ("; ".join(sentences) if rows else gettext("No figures")) + "."
     legend = [(f"swatch {s.css}" + (f" {s.pattern}" if s.pattern else ""), s.label) for s in series]
     if any_suppressed:
-        legend.append(("swatch suppressed", "fewer than 5 (not to scale)"))
+        legend.append(("swatch suppressed", gettext("fewer than 5 (not to scale)")))
     return Chart(_svg(chart_id, width, height, summary, body), summary, legend, any_suppressed)
 
 
@@ -216,7 +218,7 @@ def bars(
             end = label_w
             if value == SUPPRESSED:
                 any_suppressed = True
-                body.append(_marker(chart_id, label_w, y, css, f"{label}: fewer than 5"))
+                body.append(_marker(chart_id, label_w, y, css, f"{label}: {spoken(SUPPRESSED)}"))
                 end = label_w + MARKER
             elif known(value) and value > 0:
                 w = value * scale
@@ -235,6 +237,6 @@ def bars(
             sentences.append(f"{label} {spoken(value)}{unit if known(value) else ''}")
             y += ROW
         y += 4
-    summary = f"{title}. " + ("; ".join(sentences) if rows else "No figures") + "."
-    legend = [("swatch suppressed", "fewer than 5 (not to scale)")] if any_suppressed else []
+    summary = f"{title}. " + ("; ".join(sentences) if rows else gettext("No figures")) + "."
+    legend = [("swatch suppressed", gettext("fewer than 5 (not to scale)"))] if any_suppressed else []
     return Chart(_svg(chart_id, width, y, summary, body), summary, legend, any_suppressed)

@@ -18,13 +18,14 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext
 
 from service.access.permissions import ROUTES, Actor
+from service.base.languages import N_
 from service.base.problems import Forbidden
 from service.base.quarter import Quarter
 from service.cases import queries, slas
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
 from service.cases.reports import vocabulary, workbook
-from service.web import charts
+from service.web import charts, texts
 from service.web.charts import Series
 from service.web.filters import language
 from service.web.session import database, login_required
@@ -35,16 +36,15 @@ QUARTERLY_ROLES = ROUTES[("GET", "/reports/quarterly")]
 COMMISSIONING_ROLES = ROUTES[("GET", "/reports/commissioning")]
 OPEN = ("running", "waiting", "error")
 MOST_ESCALATIONS = 100  # listed per status; the count above the table is the full total
-RESPONSE_SERIES = [
-    Series("met", "Met", "bar-met"),
-    Series("missed", "Missed", "bar-missed", pattern="dots"),
-    Series("pending", "Pending", "bar-pending"),
+RESPONSE_SERIES = [  # labels translated where drawn (charts.stacked_bars)
+    Series("met", N_("Met"), "bar-met"),
+    Series("missed", N_("Missed"), "bar-missed", pattern="dots"),
+    Series("pending", N_("Pending"), "bar-pending"),
 ]
-STAGE_SERIES = [Series(s, s.capitalize(), f"bar-stage-{s}") for s in vocabulary.STAGES]
 LEVELS = {
-    "contract_review": "Contract review (commissioner)",
-    "commissioner_review": "Level 2: commissioner",
-    "manager_review": "Level 1: service manager",
+    "contract_review": N_("Contract review (commissioner)"),
+    "commissioner_review": N_("Level 2: commissioner"),
+    "manager_review": N_("Level 1: service manager"),
 }
 
 
@@ -84,7 +84,11 @@ def dashboard(who: Actor):
             who=who,
             quarter=quarter,
             choices=choices,
-            error=f"“{quarter[:20]}” is not a quarter. Choose one from the list, or write one like {current}.",
+            error=gettext(
+                "“%(quarter)s” is not a quarter. Choose one from the list, or write one like %(current)s.",
+                quarter=quarter[:20],
+                current=current,
+            ),
             may_cycles=False,
             may_quarterly=False,
             fig=charts.number,
@@ -106,6 +110,9 @@ def dashboard(who: Actor):
 
     data = database().read(read)
     cycles = data.get("cycles")
+    for item in (cycles or {}).get("items", []):  # the current step in the reader's language
+        if item.get("step"):
+            item["step_name"] = texts.task_name("commissioning_cycle", item["step"], item["step_name"])
     return render_template(
         "dashboard.html",
         who=who,
@@ -156,13 +163,15 @@ def _open_escalations(session, who: Actor, now: datetime) -> dict[str, Any]:
         steps = open_steps.get(instance.id, set())
         # The manager's review is not the commissioner's task (not in their list): no commissioner
         # step open means the escalation is still with the service's manager.
-        level = next((LEVELS[s] for s in LEVELS if s in steps), LEVELS["manager_review"])
+        level = gettext(next((LEVELS[s] for s in LEVELS if s in steps), LEVELS["manager_review"]))
         rows.append(
             {
                 "id": instance.id,
                 "status": instance.status,
                 "sla_key": variables.get("sla_key"),
-                "milestone": variables.get("milestone"),
+                "milestone": texts.milestone_name(variables["milestone"])
+                if variables.get("milestone")
+                else None,
                 "due_at": variables.get("due_at"),
                 "breached_at": variables.get("breached_at"),
                 "started_at": instance.started_at,
@@ -175,13 +184,13 @@ def _open_escalations(session, who: Actor, now: datetime) -> dict[str, Any]:
 def _open_escalation_chart(items: list[dict[str, Any]]) -> charts.Chart | None:
     if not items:
         return None
-    counts = {label: 0 for label in reversed(LEVELS.values())}
+    counts = {gettext(label): 0 for label in reversed(LEVELS.values())}
     for item in items:
         counts[item["level"]] += 1
     return charts.bars(
         "chart-open-escalations",
         [("", list(counts.items()))],
-        title="Open escalations by who has them",
+        title=gettext("Open escalations by who has them"),
         css="bar-escalation",
     )
 
@@ -191,17 +200,18 @@ def _cycle_charts(cycles: dict[str, Any]) -> dict[str, charts.Chart]:
     for item in cycles["items"]:
         if item["stage"] in by_stage:
             by_stage[item["stage"]] += 1
+    words = vocabulary.labels(language())
     stage_chart = charts.bars(
         "chart-cycles-by-stage",
-        [("", [(stage.capitalize(), n) for stage, n in by_stage.items()])],
-        title="Running commissioning cycles in each stage",
+        [("", [(words[stage], n) for stage, n in by_stage.items()])],
+        title=gettext("Running commissioning cycles in each stage"),
         css="bar",
     )
     days_chart = charts.stacked_bars(
         "chart-days-by-stage",
         [(_cycle_name(c), c["days_by_stage"]) for c in cycles["items"]],
-        STAGE_SERIES,
-        title="Days each cycle has spent in each stage",
+        [Series(s, words[s], f"bar-stage-{s}") for s in vocabulary.STAGES],
+        title=gettext("Days each cycle has spent in each stage"),
         skip_missing=True,
     )
     return {"stages": stage_chart, "days": days_chart}
@@ -228,11 +238,11 @@ def _cycle_name(cycle: dict[str, Any]) -> str:
 
 
 def _sla_view(sla, report: dict[str, Any], words: dict[str, str] | None = None) -> dict[str, Any]:
-    words = words or vocabulary.labels()
+    words = words or vocabulary.labels(language())
     slug = re.sub(r"[^A-Za-z0-9_-]", "-", sla.key)
     complaints = report["complaints"]
     times = report["response_times"]
-    rows = [(m.replace("_", " ").capitalize(), times[m]) for m in times]
+    rows = [(texts.milestone_name(m), times[m]) for m in times]
     esc = report["escalations"]
     return {
         "sla": sla,
@@ -242,25 +252,34 @@ def _sla_view(sla, report: dict[str, Any], words: dict[str, str] | None = None) 
             f"chart-response-{slug}",
             rows,
             RESPONSE_SERIES,
-            title=f"Response-time targets met, missed and pending, {sla.provider} ({sla.key})",
+            title=gettext(
+                "Response-time targets met, missed and pending, %(provider)s (%(key)s)",
+                provider=sla.provider,
+                key=sla.key,
+            ),
         ),
         "escalation_chart": charts.bars(
             f"chart-escalations-{slug}",
             [
                 (
-                    "By level",
+                    gettext("By level"),
                     [
-                        ("Started", esc["started"]),
-                        ("Reached level 2", esc["level_2"]),
-                        ("Contract review", esc["contract_review"]),
+                        (gettext("Started"), esc["started"]),
+                        (gettext("Reached level 2"), esc["level_2"]),
+                        (gettext("Contract review"), esc["contract_review"]),
                     ],
                 ),
                 (
-                    "By outcome",
-                    [(k.replace("_", " ").capitalize(), v) for k, v in esc["by_outcome"].items()],
+                    gettext("By outcome"),
+                    [
+                        (words.get(k) or k.replace("_", " ").capitalize(), v)
+                        for k, v in esc["by_outcome"].items()
+                    ],
                 ),
             ],
-            title=f"Escalations by level and outcome, {sla.provider} ({sla.key})",
+            title=gettext(
+                "Escalations by level and outcome, %(provider)s (%(key)s)", provider=sla.provider, key=sla.key
+            ),
             css="bar-escalation",
         ),
         "complaints_chart": charts.bars(

@@ -14,7 +14,7 @@ from service.cases import casework_rules, queries
 from service.cases import instances as use
 from service.http.csrf import csrf_protect
 from service.http.problem_texts import translate
-from service.web import forms, texts
+from service.web import forms, record, texts, variable_names
 from service.web.listing import PAGE, page_count, page_number, process_names
 from service.web.session import database, login_required
 
@@ -100,16 +100,31 @@ def _task_page(who: Actor, task_id: str, *, values=None, errors=None, status: in
             schema = _with_advocates(
                 session, schema, (instance.variables or {}).get("welsh_medium_requested")
             )
-        return task, instance.variables if can_see_content(who) else {}, instance.business_key, names, schema
+        _, model = use.load_instance(session, instance.id)
+        about = model.forms if can_see_content(who) else {}
+        return (
+            task,
+            instance.variables if can_see_content(who) else {},
+            instance.business_key,
+            names,
+            schema,
+            texts.forms(task["process_key"], about),
+        )
 
-    task, variables, business_key, names, schema = database().read(read)
+    task, variables, business_key, names, schema, localised = database().read(read)
     task = {
         **task,
         "name": texts.task_name(task["process_key"], task["activity_id"], task["name"]),
         "form": texts.form(schema or task["form"], task["process_key"], task["activity_id"]),
     }
     schema = task["form"] or {}
-    context = [(k, variables.get(k)) for k in schema.get("x-context", []) if k in variables]
+    labels = {**variable_names.labels(), **record.field_labels(localised)}
+    shown = record.readable(variables, {**variable_names.value_titles(), **record.value_titles(localised)})
+    context = [
+        (labels.get(k, k.replace("_", " ").capitalize()), shown.get(k))
+        for k in schema.get("x-context", [])
+        if k in variables
+    ]
     may_work = who.role == task["role"] and task["assignee"] in (None, who.username)
     if values is None:  # a form opens with what the case already holds (e.g. the type to confirm)
         values = {k: v for k, v in variables.items() if k in (schema.get("properties") or {})}

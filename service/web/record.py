@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext
 
 from service.base.languages import N_
+from service.cases.end_reasons import LABELS as END_REASON_LABELS
 from service.web.filters import when
 
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
@@ -43,7 +44,11 @@ def timeline(events: list[dict[str, Any]], names: dict[str, str]) -> list[dict[s
         if event["type"] == "instance_cancelled":
             detail = data.get("reason", "")
             if data.get("reason_code"):
-                detail = f"{data['reason_code'].replace('_', ' ')}: {detail}"
+                code = data["reason_code"]
+                why = (
+                    gettext(END_REASON_LABELS[code]) if code in END_REASON_LABELS else code.replace("_", " ")
+                )
+                detail = f"{why}: {detail}"
         elif event["type"] == "instance_error":
             detail = data.get("message") or data.get("error", "")
         elif event["type"] == "record_read":

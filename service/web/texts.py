@@ -1,7 +1,8 @@
 """The texts of diagrams and forms in the request's language (``service.base.overlays``), for pages and API.
 
 Names of processes, tasks and diagram elements come from ``bpmn/<process>.<lang>.json``, the texts of a
-form from ``forms/<process>/<activity_id>.<lang>.json``; the diagram drawn by bpmn-js is relabelled from
+form from ``forms/<process>/<activity_id>.<lang>.json``, an SLA milestone's name from the return's
+vocabulary; the diagram drawn by bpmn-js is relabelled from
 the same names before it is sent, so the picture, the lists beside it and the history agree.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 from lxml import etree
 
 from service.base.overlays import diagram_names, localise_form
+from service.cases.reports import vocabulary
 from service.web.filters import language
 
 
@@ -26,6 +28,11 @@ def process_name(process: str, name: str) -> str:
 
 def task_name(process: str, activity_id: str, name: str) -> str:
     return diagram_names(process, language()).get(activity_id, name)
+
+
+def milestone_name(milestone: str) -> str:
+    """An SLA milestone (``allocation``, ``safeguarding_decision`` …) as people read it."""
+    return vocabulary.label(milestone, language())
 
 
 def form(schema: dict[str, Any] | None, process: str, activity_id: str) -> dict[str, Any] | None:

@@ -65,6 +65,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "standard": ("Standard", "Safonol"),
     "allocation": ("Allocation", "Dyrannu"),
     "first_contact": ("First contact", "Cyswllt cyntaf"),
+    # the other SLA milestones (second edition), named on the case page's deadlines and the dashboard
+    "escalation_response": ("Escalation response", "Ymateb i'r uwchgyfeiriad"),
+    "safeguarding_decision": ("Safeguarding decision", "Penderfyniad diogelu"),
+    "complaint_acknowledgement": ("Complaint acknowledgement", "Cydnabod y gŵyn"),
+    "complaint_response": ("Complaint response", "Ymateb i'r gŵyn"),
     "informed": ("Informed", "Wedi cael gwybodaeth"),
     "involved": ("Involved", "Wedi cymryd rhan"),
     "negotiated": ("Negotiated", "Wedi negodi"),

@@ -74,13 +74,20 @@
 
   function showState(r) {
     var tag = byId("state-status");
-    tag.textContent = r.status;
+    var statuses = {  // English pages show the stored status as it is
+      running: t("status_running", "running"),
+      waiting: t("status_waiting", "waiting"),
+      completed: t("status_completed", "completed"),
+      cancelled: t("status_cancelled", "cancelled"),
+      error: t("status_error", "error")
+    };
+    tag.textContent = statuses[r.status] || r.status;
     tag.className = "tag status status-" + r.status;
     text("state-stage", r.stage ? humanise(r.stage) : "");
     text("state-end", r.end_state ? (names[r.end_state] || r.end_state) : "");
-    fill(byId("state-tasks"), r.active_tasks, "None", function (li, t) {
-      li.textContent = t.name || names[t.activity_id] || t.activity_id;
-      code(li, t.activity_id);
+    fill(byId("state-tasks"), r.active_tasks, t("none", "None"), function (li, task) {
+      li.textContent = names[task.activity_id] || task.name || task.activity_id;
+      code(li, task.activity_id);
     });
     fill(byId("state-completed"), r.completed_activities, t("none_yet", "None yet"), function (li, a) {
       li.textContent = names[a] || a;
@@ -93,7 +100,7 @@
       var div = document.createElement("div");
       var dt = document.createElement("dt");
       var dd = document.createElement("dd");
-      dt.textContent = k === null ? "None" : k;
+      dt.textContent = k === null ? t("none", "None") : k;
       dd.textContent = k === null ? t("nothing_yet", "Nothing recorded yet") : shown(r.variables[k]);
       div.appendChild(dt);
       div.appendChild(dd);
