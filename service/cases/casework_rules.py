@@ -101,14 +101,18 @@ def recorded(
     return {}
 
 
-def advocate_choices(session: Session, welsh_medium_requested: bool) -> list[dict[str, str]]:
-    """The active advocates as form choices; Welsh speakers first when Welsh-medium was requested."""
+def advocate_choices(
+    session: Session, welsh_medium_requested: bool, speaks_welsh_text: str = "speaks Welsh"
+) -> list[dict[str, str]]:
+    """The active advocates as form choices; Welsh speakers first when Welsh-medium was requested.
+
+    ``speaks_welsh_text``: the note beside a Welsh speaker's name, in the reader's language."""
     rows = session.execute(
         select(User.username, User.languages).where(User.role == "advocate", User.active.is_(True))
     ).all()
     choices = []
     for username, languages in sorted(rows, key=lambda r: r[0]):
         welsh = isinstance(languages, list) and WELSH in languages
-        title = f"{username} (speaks Welsh)" if welsh else username
+        title = f"{username} ({speaks_welsh_text})" if welsh else username
         choices.append((0 if welsh and welsh_medium_requested else 1, {"const": username, "title": title}))
     return [choice for _, choice in sorted(choices, key=lambda c: c[0])]

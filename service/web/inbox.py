@@ -150,7 +150,7 @@ def _task_page(who: Actor, task_id: str, *, values=None, errors=None, status: in
 def _with_advocates(session, schema: dict[str, Any], welsh_requested: Any) -> dict[str, Any]:
     """The allocation form offers the service's advocates by name, Welsh speakers first if asked for."""
     field = (schema.get("properties") or {}).get("advocate")
-    choices = casework_rules.advocate_choices(session, welsh_requested is True)
+    choices = casework_rules.advocate_choices(session, welsh_requested is True, gettext("speaks Welsh"))
     if not isinstance(field, dict) or not choices:
         return schema
     shown = {k: v for k, v in field.items() if k != "pattern"}
