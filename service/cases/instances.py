@@ -77,6 +77,13 @@ def _store(
 ) -> ProcessInstance:
     changed = persist.apply(session, instance, model, outcome, now)
     session.info.setdefault("deadlines_changed", []).extend(d.id for d in changed)
+    return after_step(session, instance, model, outcome, now)
+
+
+def after_step(
+    session: Session, instance: ProcessInstance, model: ProcessModel, outcome: Outcome, now: datetime
+) -> ProcessInstance:
+    """What follows a stored step: escalation of a missed SLA milestone, a continuation's new instance."""
     # A missed SLA milestone escalates however its timer fired: by the scheduler, or by the
     # engine itself during another step taken after the due moment.
     for event in outcome.events:
