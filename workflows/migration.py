@@ -76,7 +76,9 @@ class Migrated:
     """The instance's workflow on the new version's specs, not yet advanced by the engine."""
 
     workflow: BpmnWorkflow
-    renamed: dict[str, str] = field(default_factory=dict)  # engine task id -> new activity id (live tasks)
+    # old element id -> new element id: the mapping given, and the renames SpiffWorkflow's diff found by
+    # structure (an element renamed between the same neighbours) among the instance's tasks
+    mapping: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,11 @@ def _close(awaited: str) -> str:
 
 
 def migrate(
-    old: ProcessModel, new: ProcessModel, state: str, mapping: Mapping[str, str]
+    old: ProcessModel,
+    new: ProcessModel,
+    state: str,
+    mapping: Mapping[str, str],
+    script_engine: Any = None,
 ) -> tuple[Migrated | None, list[MigrationProblem]]:
     """The instance's state moved to ``new`` (or None) and the problems that refuse the move."""
     problems = check_mapping(old, new, mapping)
@@ -263,12 +269,21 @@ def migrate(
     SERIALIZER.migrate(dct)
     dct["spec"], dct["subprocess_specs"] = renamed_spec, renamed_subs
     workflow = SERIALIZER.from_dict(dct)
+    if script_engine is not None:  # a re-armed timer evaluates its expression with the service's functions
+        workflow.script_engine = script_engine
     new_spec, new_subs = specs_for(new)
     top, subs = diff_workflow(SERIALIZER.registry, workflow, new_spec, new_subs)
     targets = elements(new)
     problems = _unsafe(workflow, top, subs, new_subs, targets)
     if problems:
         return None, problems
+    effective = dict(mapping)
+    original = {v: k for k, v in mapping.items()}
+    for diff in [top, *subs.values()]:
+        for task, aligned in (diff.alignment if diff is not None else {}).items():
+            was, becomes = bpmn_id(task), getattr(aligned, "bpmn_id", None)
+            if was and becomes and was != becomes:
+                effective[original.get(was, was)] = becomes
     reset: list[Task] = []
     _rebind(top, workflow, new_spec, reset)
     workflow.subprocess_specs = new_subs
@@ -278,11 +293,22 @@ def migrate(
             _rebind(diff, sub, new_subs[sub.spec.name], reset)
     for task in reset:  # a timer whose definition changed: armed again from the new diagram
         if task.id in task.workflow.tasks:
-            task.reset_branch(None)
-    _arm_new_boundaries(workflow)
+            try:
+                task.reset_branch(None)
+            except Exception as err:  # the new diagram's expression fails on this instance's data
+                return None, [_failed(task, err)]
+    try:
+        _arm_new_boundaries(workflow)
+    except Exception as err:
+        return None, [_failed(None, err)]
     _prune_predicted(workflow)
-    live = {str(t.id): bpmn_id(t) or "" for t in _all(workflow) if _live(t)}
-    return Migrated(workflow, live), []
+    return Migrated(workflow, dict(sorted(effective.items()))), []
+
+
+def _failed(task: Task | None, err: Exception) -> MigrationProblem:
+    element = bpmn_id(task) if task is not None else None
+    detail = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+    return MigrationProblem(element, f"the new version's timer cannot be armed here: {detail}")
 
 
 def _all(workflow: BpmnWorkflow) -> list[Task]:
@@ -429,16 +455,16 @@ def move(
     """Move the instance onto ``runner``'s model: the step's outcome (``instance_migrated`` first), or problems.
 
     The engine then runs as after any step (a re-armed timer already due fires, say); the event's
-    ``data`` has ``from_version``, ``to_version``, ``mapping`` and ``tasks`` (each open task with its
+    ``data`` has ``from_version``, ``to_version``, ``mapping`` (as given, with the renames the diff found
+    by structure) and ``tasks`` (each open task with its
     activity and name on the new version), with the variables and stage as any step records them.
     """
     with clock.at(now):
         before: Snapshot = snapshot(old, load_old(old, state))
-        migrated, problems = migrate(old, runner.model, state, mapping)
+        migrated, problems = migrate(old, runner.model, state, mapping, runner.script_engine())
         if migrated is None:
             return None, problems
         workflow = migrated.workflow
-        workflow.script_engine = runner.script_engine()
         moved = snapshot(runner.model, workflow)
         trigger = EventDraft(
             "instance_migrated",
@@ -446,7 +472,7 @@ def move(
             data={
                 "from_version": from_version,
                 "to_version": to_version,
-                "mapping": dict(sorted((k, v) for k, v in mapping.items() if k != v)),
+                "mapping": migrated.mapping,
                 "tasks": [
                     {"task_id": t.task_id, "activity_id": t.activity_id, "name": t.name}
                     for t in moved.open_tasks

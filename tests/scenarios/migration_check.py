@@ -43,7 +43,7 @@ def migrate(driver: Driver, process: str, to_version: int, **kw: Any) -> list[di
     return migrations.migrate(driver.db, ADMIN, process, to_version, now=driver.now, **kw)
 
 
-def rows(driver: Driver, instance_id: str) -> str:
+def rows(db: Any, instance_id: str) -> str:
     """Every stored row of the instance (instance, tasks, deadlines, history), as text: compared whole."""
 
     def read(session: Session) -> str:
@@ -60,7 +60,7 @@ def rows(driver: Driver, instance_id: str) -> str:
             out[name] = [{k: repr(v) for k, v in row.items()} for row in found]
         return json.dumps(out, sort_keys=True)
 
-    return driver.db.read(read)
+    return db.read(read)
 
 
 class Recorder:

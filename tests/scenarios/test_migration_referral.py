@@ -41,7 +41,7 @@ def test_a_case_at_assessment_moves_to_the_new_edition_and_runs_to_its_end(drive
     deploy(driver, ROOT)
     new = version(driver, PROCESS)
     assert new == old + 1
-    before = {iid: rows(driver, iid) for iid in (waiting, allocating)}
+    before = {iid: rows(driver.db, iid) for iid in (waiting, allocating)}
 
     dry = migrate(driver, PROCESS, new, dry_run=True)
     by_id = {item["instance_id"]: item for item in dry}
@@ -50,11 +50,11 @@ def test_a_case_at_assessment_moves_to_the_new_edition_and_runs_to_its_end(drive
     assert refused["ok"] is False and refused["from_version"] == old
     assert sorted(p["activity_id"] for p in refused["problems"]) == ["allocate_advocate", "allocation_sla"]
     assert all("subprocess" in p["message"] for p in refused["problems"])
-    assert {iid: rows(driver, iid) for iid in before} == before, "a dry run writes nothing"
+    assert {iid: rows(driver.db, iid) for iid in before} == before, "a dry run writes nothing"
 
     items = migrate(driver, PROCESS, new)
     assert {i["instance_id"]: i["ok"] for i in items} == {waiting: True, allocating: False}
-    assert rows(driver, allocating) == before[allocating], "a refused move changes nothing"
+    assert rows(driver.db, allocating) == before[allocating], "a refused move changes nothing"
     record(waiting)
     moved = driver.instance(waiting)
     assert moved["status"] == "running"
@@ -134,8 +134,8 @@ def test_migrating_again_to_the_same_version_is_refused_and_changes_nothing(driv
     deploy(driver, ROOT)
     new = version(driver, PROCESS)
     assert migrate(driver, PROCESS, new)[0]["ok"] is True
-    before = rows(driver, iid)
+    before = rows(driver.db, iid)
     again = migrate(driver, PROCESS, new, instance_ids=[iid])
     assert again[0]["ok"] is False and "already on version" in again[0]["problems"][0]["message"]
     assert migrate(driver, PROCESS, new) == [], "no running case of another version is left"
-    assert rows(driver, iid) == before
+    assert rows(driver.db, iid) == before
