@@ -296,7 +296,11 @@ def test_an_instance_of_another_process_is_refused(two_versions) -> None:
         f'processRef="{PROCESS}"', 'processRef="callback_copy"'
     )
     parts = [(io.BytesIO(copy.encode()), "callback_copy.bpmn")]
-    parts += [(io.BytesIO(f.read_bytes()), f"callback_copy/{f.name}") for f in sorted(FORMS.glob("*.json")) if ".cy." not in f.name]
+    parts += [
+        (io.BytesIO(f.read_bytes()), f"callback_copy/{f.name}")
+        for f in sorted(FORMS.glob("*.json"))
+        if ".cy." not in f.name
+    ]
     deployed = service.client.post(
         "/api/v1/process-definitions",
         data={"file": parts},
