@@ -176,3 +176,26 @@ def migrate(
     for instance_id in dict.fromkeys(ids):  # an id given twice moves once
         items.append(db.run(migrate_one, actor, instance_id, definition.id, mapping, bool(dry_run), now))
     return items
+
+
+def processes(session: Session) -> list[dict[str, Any]]:
+    """Each process with its versions and how many running cases each has (the migration page's choices)."""
+    from sqlalchemy import func
+
+    counts = dict(
+        ((key, version), n)
+        for key, version, n in session.execute(
+            select(ProcessInstance.process_key, ProcessInstance.version, func.count())
+            .where(ProcessInstance.status.in_(("running", "waiting")))
+            .group_by(ProcessInstance.process_key, ProcessInstance.version)
+        )
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for key, version in session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.version).order_by(
+            ProcessDefinition.key, ProcessDefinition.version
+        )
+    ):
+        entry = out.setdefault(key, {"key": key, "versions": []})
+        entry["versions"].append({"version": version, "running": counts.get((key, version), 0)})
+    return list(out.values())
