@@ -51,6 +51,7 @@ from workflows.deployment import BPMN_NS, build_specs, specs_for
 from workflows.engine import EventDraft, Outcome, Runner
 from workflows.model import ProcessModel
 from workflows.parser import SERIALIZER
+from workflows.replay import DiagramGraph
 from workflows.state import Snapshot, bpmn_id, snapshot
 from workflows.state import load as load_old
 
@@ -284,6 +285,9 @@ def migrate(
             was, becomes = bpmn_id(task), getattr(aligned, "bpmn_id", None)
             if was and becomes and was != becomes:
                 effective[original.get(was, was)] = becomes
+    problems = _stranded_joins(new, {bpmn_id(t) for t in _all(workflow) if _live(t)} - {None}, effective)
+    if problems:
+        return None, problems
     reset: list[Task] = []
     _rebind(top, workflow, new_spec, reset)
     workflow.subprocess_specs = new_subs
@@ -303,6 +307,61 @@ def migrate(
         return None, [_failed(None, err)]
     _prune_predicted(workflow)
     return Migrated(workflow, dict(sorted(effective.items()))), []
+
+
+def _graph(model: ProcessModel) -> DiagramGraph:
+    for text in model.sources.values():
+        if f'id="{model.key}"' in text and etree.QName(xmlsafe.parse(text)).namespace == BPMN_NS:
+            return DiagramGraph.from_xml(text)
+    return DiagramGraph()
+
+
+def _reach(graph: DiagramGraph, starts: set[str]) -> set[str]:
+    """Every element a token at ``starts`` can still get to (boundary events and subprocesses included)."""
+    seen: set[str] = set()
+    stack = list(starts)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(graph.targets(node))
+        stack.extend(b for b, a in graph.attached.items() if a == node)
+        if graph.kinds.get(node) in ("subProcess", "transaction"):
+            stack.extend(
+                c for c, p in graph.parents.items() if p == node and graph.kinds.get(c) == "startEvent"
+            )
+        parent = graph.parents.get(node)
+        if parent and graph.kinds.get(node) == "endEvent":
+            stack.extend(graph.targets(parent))
+    return seen
+
+
+def _stranded_joins(new: ProcessModel, live: set[str], mapping: Mapping[str, str]) -> list[MigrationProblem]:
+    """A parallel join of the new version this case would reach but never pass: a branch it needs is not run.
+
+    From the case's open and waiting elements (their new ids), every element still reachable is followed;
+    a parallel gateway among them with an incoming branch nobody can reach would wait for ever.
+    """
+    graph = _graph(new)
+    starts = {mapping.get(e, e) for e in live} & set(graph.kinds)
+    reach = _reach(graph, starts)
+    problems = []
+    for join in sorted(reach - starts):
+        if graph.kinds.get(join) != "parallelGateway":
+            continue
+        sources = sorted({s for s, t in graph.flows.values() if t == join})
+        missing = [s for s in sources if s not in reach]
+        if len(sources) > 1 and missing:
+            name = new.names.get(join) or join
+            problems.append(
+                MigrationProblem(
+                    join,
+                    f"the new version's '{join}' ({name}) also waits for the branch from "
+                    f"'{missing[0]}', which this case is not on: it would never pass '{join}'",
+                )
+            )
+    return problems
 
 
 def _failed(task: Task | None, err: Exception) -> MigrationProblem:

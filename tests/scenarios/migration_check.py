@@ -32,7 +32,9 @@ def deploy(driver: Driver, root: Path, process: str | None = None) -> None:
 
 def _belongs(name: str, text: bytes | str, process: str) -> bool:
     content = text.decode() if isinstance(text, bytes) else text
-    return name.endswith(".dmn") or f'id="{process}"' in content
+    if name.endswith(".dmn"):
+        return process == "referral_casework"
+    return f'id="{process}"' in content
 
 
 def version(driver: Driver, process: str) -> int:
