@@ -19,6 +19,10 @@ from service.base.config import ROOT
 from service.store.models import ProcessInstance
 from tests.scenarios.driver import Driver
 from tests.scenarios.migration_check import FIRST, Recorder, deploy, migrate, rows, version
+from tests.scenarios.test_commissioning_cycle import DATA as COMMISSIONING
+from tests.scenarios.test_commissioning_cycle import RATIONALE
+from tests.scenarios.test_commissioning_cycle import START as CYCLE
+from tests.scenarios.test_recruitment_vetting import DATA as RECRUITMENT
 from tests.scenarios.test_sla_escalation import BREACH, REMEDY
 
 ACTORS = {"manager": "manager1", "commissioner": "commissioner1", "advocate": "advocate1"}
@@ -52,7 +56,11 @@ class Cases:
     def complete(self, iid: str, activity: str, **changes: Any) -> None:
         task = self.driver.task(iid, activity)
         who = task["assignee"] or ACTORS[task["role"]]
-        self.driver.complete(iid, activity, {**self.data.get(activity, {}), **changes}, who)
+        data = {**self.data.get(activity, {}), **changes}
+        fields = task["form"].get("properties")
+        if fields is not None and task["form"].get("additionalProperties") is False:
+            data = {k: v for k, v in data.items() if k in fields}  # a first-edition form asks less
+        self.driver.complete(iid, activity, data, who)
         self.snap()
 
     def awaited(self, iid: str) -> list[str]:
@@ -101,9 +109,9 @@ def _to_new(driver: Driver, process: str, cases: Cases) -> tuple[int, int]:
     assert all(i["ok"] for i in dry), dry
     assert {iid: rows(driver.db, iid) for iid in cases.ids} == before, "a dry run writes nothing"
     moved = migrate(driver, process, new)
-    assert [(i["instance_id"], i["ok"], i["from_version"]) for i in moved] == [
+    assert sorted((i["instance_id"], i["ok"], i["from_version"]) for i in moved) == sorted(
         (i, True, old) for i in cases.ids
-    ]
+    )
     cases.snap()
     versions = driver.db.read(
         lambda s: set(s.scalars(select(ProcessInstance.version).where(ProcessInstance.id.in_(cases.ids))))
@@ -159,3 +167,79 @@ def test_sla_escalation_first_edition_moves_at_the_review_and_refuses_a_level_2_
         assert driver.instance(iid)["status"] == "completed"
     cases.check()
     del old, contract
+
+
+RECRUIT = {"vacancy_ref": "VAC-2026-014", "role_title": "Independent Advocate"}
+CHECKS = ("obtain_references", "check_right_to_work", "verify_identity", "check_qualification")
+
+
+def test_recruitment_vetting_first_edition_moves_at_parallel_checks_the_dbs_wait_and_induction(
+    driver: Driver,
+) -> None:
+    deploy(driver, FIRST, "recruitment_vetting")
+    cases = Cases(driver, RECRUITMENT, {"dbs_certificate_received": {"dbs_issue_date": "2026-01-15"}})
+    interview = cases.start("recruitment_vetting", {**RECRUIT, "candidate_ref": "C-1"}, "C-1", "manager1")
+    checks = cases.start("recruitment_vetting", {**RECRUIT, "candidate_ref": "C-2"}, "C-2", "manager1")
+    dbs = cases.start("recruitment_vetting", {**RECRUIT, "candidate_ref": "C-3"}, "C-3", "manager1")
+    for iid in (checks, dbs):
+        cases.complete(iid, "values_based_interview")
+        cases.complete(iid, "conditional_offer")
+    assert cases.open(checks) == sorted([*CHECKS, "submit_dbs_application"])
+    cases.complete(dbs, "submit_dbs_application")
+    for task in CHECKS:
+        cases.complete(dbs, task)
+    assert cases.open(dbs) == [] and "dbs_certificate_received" in cases.awaited(dbs)
+    assert [d["activity_id"] for d in driver.deadlines(dbs)] == ["dbs_chase_timer"]
+    _to_new(driver, "recruitment_vetting", cases)
+    assert cases.open(checks) == sorted([*CHECKS, "submit_dbs_application"]), "the parallel tasks kept"
+    assert "dbs_certificate_received" in cases.awaited(dbs), "the message is still awaited"
+    assert [d["activity_id"] for d in driver.deadlines(dbs)] == ["dbs_chase_timer"]
+    for iid in cases.ids:
+        assert cases.finish(iid, limit=120)
+    cases.check()
+    del interview
+
+
+def test_commissioning_cycle_first_edition_moves_at_analysis_at_the_tender_timer_and_in_monitoring(
+    driver: Driver,
+) -> None:
+    deploy(driver, FIRST, "commissioning_cycle")
+    choices = {
+        "quarterly_monitoring": {"review_due": True},
+        "decide_next_cycle": {"review_decision": "decommission", "review_rationale": RATIONALE},
+        "decide_next_cycle_final": {"review_decision": "decommission", "review_rationale": RATIONALE},
+    }
+    cases = Cases(
+        driver,
+        {k: {**v, **choices.get(k, {})} for k, v in COMMISSIONING.items()}
+        | {k: v for k, v in choices.items() if k not in COMMISSIONING},
+    )
+    analysis = cases.start("commissioning_cycle", CYCLE, "cycle-1", "commissioner1")
+    monitoring = cases.start("commissioning_cycle", CYCLE, "cycle-3", "commissioner1")
+    for _ in range(60):  # on to the first quarter's monitoring timer (a cycle timer in the deliver stage)
+        if not cases.open(monitoring) and [d["activity_id"] for d in driver.deadlines(monitoring)] == [
+            "quarter_timer"
+        ]:
+            break
+        if cases.open(monitoring):
+            cases.complete(monitoring, cases.open(monitoring)[0])
+        else:
+            cases.tick(monitoring)
+    [quarter] = driver.deadlines(monitoring)
+    assert quarter["activity_id"] == "quarter_timer"
+    tender = cases.start("commissioning_cycle", CYCLE, "cycle-2", "commissioner1")
+    while "publish_tender" not in cases.open(tender):
+        cases.complete(tender, cases.open(tender)[0])
+    cases.complete(tender, "publish_tender", tender_closing_date="2030-03-04")  # after the clock's moves
+    assert cases.open(tender) == [] and [d["activity_id"] for d in driver.deadlines(tender)] == [
+        "tender_closes"
+    ]
+    _to_new(driver, "commissioning_cycle", cases)
+    assert [d["activity_id"] for d in driver.deadlines(tender)] == ["tender_closes"]
+    assert [(d["activity_id"], d["due_at"]) for d in driver.deadlines(monitoring)] == [
+        ("quarter_timer", quarter["due_at"])
+    ], "an unchanged timer keeps its moment"
+    for iid in cases.ids:
+        assert cases.finish(iid, limit=150)
+    cases.check()
+    del analysis
