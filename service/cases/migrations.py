@@ -47,7 +47,7 @@ def check_request(
     errors: dict[str, list[str]] = {}
     if not isinstance(process, str) or not process:
         errors["process"] = ["a process key (text) is required"]
-    if isinstance(to_version, bool) or not isinstance(to_version, int) or to_version < 1:
+    if isinstance(to_version, bool) or not isinstance(to_version, int) or not 1 <= to_version < 2**31:
         errors["to_version"] = ["a version number (a whole number from 1) is required"]
     if not isinstance(mapping, Mapping):
         errors["mapping"] = ["an object of old activity id to new activity id"]

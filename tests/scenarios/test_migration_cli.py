@@ -49,6 +49,8 @@ def test_the_command_moves_what_is_safe_and_exits_1_naming_what_is_not(driver: D
     assert bad.exit_code == 2 and "OLD=NEW" in bad.output
     missing = runner.invoke(main, ["migrate", "--process", PROCESS, "--to-version", "99"], env=env)
     assert missing.exit_code == 1 and "to_version" in missing.output
+    huge = runner.invoke(main, ["migrate", "--process", PROCESS, "--to-version", str(2**40)], env=env)
+    assert huge.exit_code == 1 and "to_version" in huge.output, huge.output
     assert {iid: rows(driver.db, iid) for iid in before} == before
 
     moved = runner.invoke(main, base, env=env)
