@@ -248,7 +248,7 @@ def _stranded_joins(new: ProcessModel, live: set[str], mapping: Mapping[str, str
                 MigrationProblem(
                     join,
                     f"the new version's '{join}' ({name}) also waits for the branch from "
-                    f"'{missing[0]}', which this case is not on: it would never pass '{join}'",
+                    f"'{missing[0]}', which this case is not on: it would never pass it",
                 )
             )
     return problems

@@ -16,6 +16,7 @@ from service.access.permissions import Actor, require_role
 from service.base.problems import Invalid
 from service.cases import migrations
 from service.http.csrf import csrf_protect
+from service.http.problem_texts import translate
 from service.web.session import database, login_required
 
 blp = Blueprint("web_migration", __name__)
@@ -41,6 +42,12 @@ def _page(
     who: Actor, form: dict[str, str], errors: dict[str, list[str]], items: Any, dry_run: bool, status=200
 ):
     processes = database().read(migrations.processes)
+    errors = {name: [translate(m) for m in messages] for name, messages in errors.items()}
+    if items is not None:  # the engine's and the use case's English, in the page's language
+        items = [
+            {**item, "problems": [{**p, "message": translate(p["message"])} for p in item["problems"]]}
+            for item in items
+        ]
     return (
         render_template(
             "migration.html",

@@ -78,3 +78,20 @@ def test_the_page_in_welsh(deployed, web) -> None:
     admin.get("/migrations", headers={"Accept-Language": "cy"})
     assert "Symud achosion sy'n rhedeg i fersiwn arall" in admin.last
     assert "Rhediad prawf" in admin.last
+
+
+def test_refusals_and_field_problems_in_welsh(deployed, web) -> None:
+    service = deployed
+    Walk(service).start("CB-0203")
+    _deploy_v2(service)
+    admin = web("admin1")
+    welsh = {"headers": {"Accept-Language": "cy"}}
+    admin.post(
+        "/migrations", {"process": PROCESS, "to_version": "2", "mapping": "", "action": "dry_run"}, **welsh
+    )
+    assert "Gwrthodwyd" in admin.last
+    assert "ar agor neu&#39;n aros yma ac nid oes ganddo gyfatebiaeth yn y fersiwn newydd" in admin.last
+    admin.post(
+        "/migrations", {"process": PROCESS, "to_version": "7", "mapping": "", "action": "dry_run"}, **welsh
+    )
+    assert "nid oes gan &#39;example_callback&#39; fersiwn 7" in admin.last
