@@ -342,3 +342,16 @@ def test_a_huge_body_is_refused_before_it_is_read(two_versions) -> None:
     response = _migrate(service, huge)
     assert response.status_code in (413, 422)
     assert {iid: rows(service.db, iid) for iid in before} == before
+
+
+def test_refusal_reasons_and_field_problems_in_welsh(two_versions) -> None:
+    service, _, running, _ = two_versions
+    welsh = {"Accept-Language": "cy", **service.headers("admin1")}
+    body = {"process": PROCESS, "to_version": 2, "dry_run": True}
+    response = service.client.post("/api/v1/migrations", json=body, headers=welsh)
+    (item,) = response.get_json()["items"]
+    assert item["instance_id"] == running and item["problems"][0]["activity_id"] == "call_back"
+    assert "nid oes ganddo gyfatebiaeth yn y fersiwn newydd" in item["problems"][0]["message"]
+    bad = service.client.post("/api/v1/migrations", json={**body, "to_version": 9}, headers=welsh)
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"]["to_version"] == ["nid oes gan 'example_callback' fersiwn 9"]

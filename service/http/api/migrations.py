@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from service.access.permissions import require_role
 from service.cases import migrations as use
 from service.http.context import actor, db
+from service.http.problem_texts import translate
 from service.http.schemas import Strict
 
 blp = Blueprint("migrations", __name__, url_prefix="/api/v1", description="Migration between versions")
@@ -66,4 +67,6 @@ def migrate(body):
         body.get("instances"),
         body["dry_run"],
     )
+    for item in items:  # the reasons in the caller's language (Accept-Language, the user's language)
+        item["problems"] = [{**p, "message": translate(p["message"])} for p in item["problems"]]
     return {"items": items}
