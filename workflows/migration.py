@@ -21,10 +21,12 @@ the two versions by id.  A move is unsafe, and refused naming the element, when
 - an open activity gains boundary events in the new version that cannot be armed on it.
 
 Open tasks and waiting events keep their engine task ids (so the service's task and deadline rows
-keep theirs); a waiting timer whose definition changed is re-armed from the new diagram (its due
-time recomputed), an unchanged one keeps its due time; boundary events the new version adds to an
+keep theirs); a waiting boundary timer whose definition changed is replaced by a fresh timer of the new
+diagram (a new engine task, due as a fresh step would compute it: its old deadline is cancelled, a new
+one created); another changed timer (a catch event in the flow, a cycle) is re-armed in place (the same
+task, its due time recomputed); an unchanged one keeps its task and its moment; boundary events the new version adds to an
 open activity are armed.  ``migrate_workflow`` would reset every ready and waiting task: here only
-the changed timers are reset, so open tasks keep their data and unchanged timers their moment.
+the changed timers are replaced, so open tasks keep their ids and data and unchanged timers their moment.
 """
 
 from __future__ import annotations
@@ -39,7 +41,11 @@ from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
-from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition, MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions import (
+    CycleTimerEventDefinition,
+    MessageEventDefinition,
+    MultipleEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow
@@ -185,10 +191,14 @@ def migrate(
         sub = workflow.subprocesses[sp_id]
         if diff is not None:
             _rebind(diff, sub, new_subs[sub.spec.name], reset)
-    for task in reset:  # a timer whose definition changed: armed again from the new diagram
+    for task in reset:  # a timer whose definition changed: a fresh one from the new diagram replaces it
         if task.id in task.workflow.tasks:
             try:
-                task.reset_branch(None)
+                boundary = task.parent is not None and isinstance(task.parent.task_spec, BoundaryEventSplit)
+                if boundary and not isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+                    _replace(task)
+                else:  # a catch event in the flow, or a cycle (it ticks through its branches): in place
+                    task.reset_branch(None)
             except Exception as err:  # the new diagram's expression fails on this instance's data
                 return None, [_failed(task, err)]
     try:
@@ -355,6 +365,25 @@ def _rebind(diff: WorkflowDiff, workflow: Any, spec: BpmnProcessSpec, reset: lis
             reset.append(task)
     if workflow.last_task is not None and workflow.last_task.id not in workflow.tasks:
         workflow.last_task = None
+
+
+def _replace(task: Task) -> Task:
+    """The waiting ``task`` dropped and a new task of its (new) spec waiting in its place, with a new id.
+
+    As a fresh step would create it: its moment computed now from the new diagram; the service sees a
+    timer no longer waited for (its deadline cancelled) and a new one (a new deadline row).
+    """
+    parent = task.parent
+    workflow = task.workflow
+    workflow.top_workflow.event_manager.remove_task(task)
+    for dropped in list(task):
+        workflow.tasks.pop(dropped.id, None)
+        workflow.top_workflow.event_manager.remove_task(dropped)
+    parent._children.remove(task.id)
+    fresh = parent._add_child(task.task_spec, TaskState.FUTURE)
+    fresh.data = dict(parent.data)
+    fresh.task_spec._update(fresh)
+    return fresh
 
 
 def _arm_new_boundaries(workflow: BpmnWorkflow) -> list[Task]:

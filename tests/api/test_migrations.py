@@ -158,11 +158,13 @@ def test_cases_move_with_a_mapping_and_finish_on_the_new_version(deployed) -> No
         assert body["version"] == 2
     # the task row kept its id, its activity renamed; the timer's row re-dated two hours later
     assert walk.open_task(at_call, "return_call")["id"] == call_task
-    after = {d["task_id"]: d for d in _deadlines(service, at_call) if d["status"] == "pending"}
-    assert after.keys() == due_before.keys()
-    (timer_id,) = after
-    assert after[timer_id]["due_at"] - due_before[timer_id]["due_at"] == timedelta(hours=2)
-    assert after[timer_id]["activity_id"] == "call_back_overdue"
+    # the changed timer: its old deadline cancelled, a fresh one of version 2 (two hours later) pending
+    rows_after = {d["task_id"]: d for d in _deadlines(service, at_call)}
+    (old_id,) = due_before
+    assert rows_after[old_id]["status"] == "cancelled"
+    (fresh,) = [d for d in rows_after.values() if d["status"] == "pending"]
+    assert fresh["task_id"] != old_id and fresh["activity_id"] == "call_back_overdue"
+    assert fresh["due_at"] - due_before[old_id]["due_at"] == timedelta(hours=2)
 
     # both run to their end on version 2
     walk.complete(
