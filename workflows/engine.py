@@ -253,6 +253,14 @@ class Runner:
     def _script_engine(self):
         return make_script_engine(self.functions, self.context_functions)
 
+    def script_engine(self):
+        """The restricted script engine this runner's steps use (for a workflow built elsewhere)."""
+        return self._script_engine()
+
+    def advance(self, workflow: BpmnWorkflow, trigger: EventDraft, prior: Snapshot) -> Outcome:
+        """Run the engine after ``trigger`` happened to ``workflow`` (a migration, say), as any step does."""
+        return self._advance(workflow, trigger, prior)
+
     def _load(self, state: str | dict[str, Any]) -> BpmnWorkflow:
         workflow = load(self.model, state)
         workflow.script_engine = self._script_engine()

@@ -31,6 +31,7 @@ EVENT_TYPES = (
     "instance_error",
     "record_read",
     "notification_sent",
+    "instance_migrated",
 )
 
 

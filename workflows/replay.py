@@ -9,7 +9,10 @@ event contributes (see ``engine.py``):
   new stage;
 - ``task_ready`` opens a task, ``task_completed``/``task_cancelled`` close it;
 - ``instance_completed`` / ``instance_cancelled`` / ``instance_error`` fix the
-  status (and close every task / clear the stage for the first two).
+  status (and close every task / clear the stage for the first two);
+- ``instance_migrated`` moves the instance to ``data.to_version``: its open tasks take the
+  activity and name in ``data.tasks``, the activities done are renamed by ``data.mapping``, and
+  (given ``versions``) the diagram of the new version is read for the path from then on.
 
 Events of one engine step are folded one by one, so a ``seq`` in the middle of
 a step shows the step half applied (e.g. just after ``task_completed``, before
@@ -53,6 +56,7 @@ class ReplayState:
     taken_flows: list[str] = field(default_factory=list)  # needs the diagram graph
     # boundary timers that fired while their activity stays open (non-interrupting): no longer armed
     spent_boundaries: list[str] = field(default_factory=list)  # needs the diagram graph
+    version: int | None = None  # the version in force (changed by instance_migrated), if known
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,10 +102,38 @@ class DiagramGraph:
         return [t for s, t in self.flows.values() if s == source]
 
 
+def first_version(events: Sequence[Mapping[str, Any]], current: int) -> int:
+    """The version an instance started on: the first migration's ``from_version``, else ``current``."""
+    for event in events:
+        if event["type"] == "instance_migrated":
+            return int((event.get("data") or {}).get("from_version") or current)
+    return current
+
+
+def versions_of(events: Sequence[Mapping[str, Any]], current: int) -> list[int]:
+    """Every version the instance has been on, in order (``current`` when it never moved)."""
+    out = [first_version(events, current)]
+    for event in events:
+        if event["type"] == "instance_migrated":
+            out.append(int((event.get("data") or {}).get("to_version") or out[-1]))
+    return out
+
+
 def replay(
-    events: Sequence[Mapping[str, Any]], seq: int | None = None, graph: DiagramGraph | None = None
+    events: Sequence[Mapping[str, Any]],
+    seq: int | None = None,
+    graph: DiagramGraph | None = None,
+    *,
+    versions: Mapping[int, DiagramGraph] | None = None,
+    version: int | None = None,
 ) -> ReplayState:
-    """The instance just after event ``seq`` (default: the last) of ``events`` (in ``seq`` order)."""
+    """The instance just after event ``seq`` (default: the last) of ``events`` (in ``seq`` order).
+
+    ``version`` is the version the history starts on; with ``versions`` (version -> its diagram),
+    ``graph`` may be left out: the diagram of each version is used while the instance was on it.
+    """
+    if versions is not None and version is not None and graph is None:
+        graph = versions.get(version)
     if not events:
         raise SeqOutOfRange("the history is empty")
     last = events[-1]["seq"]
@@ -123,6 +155,20 @@ def replay(
         current = event
         data = event.get("data") or {}
         kind = event["type"]
+        if kind == "instance_migrated":
+            version = data.get("to_version", version)
+            mapping = data.get("mapping") or {}
+            for moved in data.get("tasks") or []:
+                if moved.get("task_id") in tasks:
+                    tasks[moved["task_id"]].update(
+                        activity_id=moved.get("activity_id") or "", name=moved.get("name") or ""
+                    )
+            completed = {mapping.get(c, c): None for c in completed}
+            spent = {mapping.get(b, b) for b in spent}
+            if tracker is not None:
+                new_graph = versions.get(version) if versions is not None else None
+                tracker.move(new_graph or tracker.graph, mapping)
+                graph = tracker.graph
         variables.update(copy.deepcopy(data.get("variables") or {}))
         for name in data.get("removed") or []:
             variables.pop(name, None)
@@ -171,6 +217,7 @@ def replay(
         waiting_events=sorted(e for e, n in tracker.waiting.items() if n > 0) if tracker else [],
         taken_flows=list(tracker.taken) if tracker else [],
         spent_boundaries=sorted(spent),
+        version=version,
     )
 
 
@@ -234,6 +281,21 @@ class _PathTracker:
 
     def clear(self) -> None:
         self.offers, self.waiting, self.pending = [], {}, set()
+
+    def move(self, graph: DiagramGraph, mapping: Mapping[str, str]) -> None:
+        """The instance moved to another version: follow ``graph`` from now on, ids renamed by ``mapping``."""
+        self.graph = graph
+        self.pending = {mapping.get(p, p) for p in self.pending}
+        waiting: dict[str, int] = {}
+        for element, count in self.waiting.items():
+            waiting[mapping.get(element, element)] = waiting.get(mapping.get(element, element), 0) + count
+        self.waiting = waiting
+        self.offers = [
+            o
+            for o in self.offers
+            if o.flow in graph.flows and graph.flows[o.flow][1] == mapping.get(o.target, o.target)
+        ]
+        self.taken = {flow: None for flow in self.taken if flow in graph.flows}
 
     def _emit(self, node: str) -> None:
         self.emissions += 1

@@ -99,6 +99,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/slas"): frozenset({"commissioner"}),
     ("GET", "/slas/*"): ANY_ROLE,
     ("PUT", "/slas/*"): frozenset({"commissioner"}),
+    ("POST", "/migrations"): frozenset({"admin"}),
     ("GET", "/reports/quarterly"): frozenset({"commissioner", "manager", "auditor"}),
     ("GET", "/reports/commissioning"): frozenset({"commissioner", "auditor"}),
     ("GET", "/reports/supervision"): frozenset({"manager", "commissioner"}),  # workforce dates only

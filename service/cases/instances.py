@@ -90,6 +90,13 @@ def _store(
         for element in event.data.get("completed") or []:
             if element in model.send_tasks:
                 notifications.send_task(session, instance, model, element, now)
+    return after_step(session, instance, model, outcome, now)
+
+
+def after_step(
+    session: Session, instance: ProcessInstance, model: ProcessModel, outcome: Outcome, now: datetime
+) -> ProcessInstance:
+    """What follows a stored step: escalation of a missed SLA milestone, a continuation's new instance."""
     # A missed SLA milestone escalates however its timer fired: by the scheduler, or by the
     # engine itself during another step taken after the due moment.
     for event in outcome.events:

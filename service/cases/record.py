@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from service.access.permissions import Actor, can_see_content
 from service.base.problems import Forbidden, NotFound
-from service.cases.definitions import bpmn_xml
+from service.cases.definitions import bpmn_xml, get_definition
 from service.cases.history_json import loads, utcnow
 from service.cases.queries import events_of, visible_instance
 from service.store import persist
 from service.store.models import HistoryEvent, ProcessDefinition, ProcessInstance
 from workflows.engine import EventDraft
-from workflows.replay import DiagramGraph, SeqOutOfRange, path, replay
+from workflows.replay import DiagramGraph, SeqOutOfRange, path, replay, versions_of
 
 EVENT_FIELDS = ("seq", "at", "type", "actor", "activity_id", "task_id", "data", "prev_hash", "hash")
 
@@ -68,9 +68,35 @@ def _at_seq(
     return instance, events, seq
 
 
-def _graph(session: Session, instance: ProcessInstance) -> tuple[str, DiagramGraph]:
-    xml = bpmn_xml(session.get(ProcessDefinition, instance.definition_id))
-    return xml, DiagramGraph.from_xml(xml)
+class _Diagrams:
+    """The diagram of each version an instance has been on (a migration moves it to another)."""
+
+    def __init__(self, session: Session, instance: ProcessInstance) -> None:
+        self.xml: dict[int, str] = {}
+        self.graphs: dict[int, DiagramGraph] = {}
+        moves = [  # read whole: ``events`` may end before a move, and the first version is known from it
+            {"type": "instance_migrated", "data": loads(data)}
+            for data in session.scalars(
+                select(HistoryEvent.data)
+                .where(HistoryEvent.instance_id == instance.id, HistoryEvent.type == "instance_migrated")
+                .order_by(HistoryEvent.seq)
+            )
+        ]
+        numbers = versions_of(moves, instance.version)
+        self.first = numbers[0]
+        for number in dict.fromkeys(numbers):
+            if number == instance.version:
+                definition = session.get(ProcessDefinition, instance.definition_id)
+            else:
+                definition = get_definition(session, instance.process_key, number)
+            self.xml[number] = bpmn_xml(definition)
+            self.graphs[number] = DiagramGraph.from_xml(self.xml[number])
+
+    def replay(self, events: list[dict[str, Any]], seq: int) -> tuple[str, DiagramGraph, Any]:
+        """The state just after ``seq`` with the XML and graph of the version the instance was on then."""
+        state = replay(events, seq, versions=self.graphs, version=self.first)
+        number = state.version if state.version is not None else self.first
+        return self.xml[number], self.graphs[number], state
 
 
 def replay_at(session: Session, actor: Actor, instance_id: str, seq: int | None = None) -> dict[str, Any]:
@@ -85,8 +111,7 @@ def replay_at(session: Session, actor: Actor, instance_id: str, seq: int | None 
 def diagram_at(session: Session, actor: Actor, instance_id: str, seq: int | None = None) -> dict[str, Any]:
     """The BPMN XML of the instance's version with the path as it stood just after event ``seq``."""
     instance, events, seq = _at_seq(session, actor, instance_id, seq, "diagram")
-    xml, graph = _graph(session, instance)
-    state = replay(events, seq, graph)
+    xml, graph, state = _Diagrams(session, instance).replay(events, seq)
     return {"seq": state.seq, "status": state.status, "xml": xml, **path(graph, state)}
 
 
@@ -94,9 +119,9 @@ def diagram_of(
     session: Session, instance: ProcessInstance, events: list[dict[str, Any]], seq: int | None = None
 ) -> dict[str, Any]:
     """The instance's BPMN XML with the path just after event ``seq`` of ``events`` (already read)."""
-    xml, graph = _graph(session, instance)
     seq = seq or (events[-1]["seq"] if events else 0)
-    state = replay([e for e in events if e["seq"] <= seq], seq, graph)
+    upto = [e for e in events if e["seq"] <= seq]
+    xml, graph, state = _Diagrams(session, instance).replay(upto, seq)
     return {"seq": state.seq, "status": state.status, "xml": xml, **path(graph, state)}
 
 
@@ -112,8 +137,9 @@ def replay_view(
     carries the whole ``history`` too, ending with that read.
     """
     instance, events, seq = _at_seq(session, actor, instance_id, seq, "history" if with_history else "replay")
-    xml, graph = _graph(session, instance)
-    state = replay(events, seq, graph)  # one fold: the graph adds the path, not the state replay_at shows
+    xml, graph, state = _Diagrams(session, instance).replay(
+        events, seq
+    )  # one fold: the graph adds the path, not the state replay_at shows
     result: dict[str, Any] = {
         "replay": state.to_json(),
         "diagram": {"seq": state.seq, "status": state.status, "xml": xml, **path(graph, state)},

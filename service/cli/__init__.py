@@ -1,7 +1,7 @@
 """The command line, ``advocacy-flow``: one module per command group.
 
 ``serve.py`` (serve, scheduler), ``deploy.py``, ``users.py``, ``demo.py``, ``audit.py`` (audit verify |
-export | cleanup), ``report.py`` (report quarterly | commissioning); ``common.py`` opens the database
+export | cleanup), ``report.py`` (report quarterly | commissioning), ``migrate.py`` (moves instances between versions); ``common.py`` opens the database
 every command works on. An entry point: it may import any part of ``service``; nothing imports it.
 """
 
@@ -12,6 +12,7 @@ import click
 from service.cli.audit import audit
 from service.cli.demo import demo
 from service.cli.deploy import deploy
+from service.cli.migrate import migrate
 from service.cli.report import report
 from service.cli.serve import scheduler, serve
 from service.cli.users import users
@@ -22,5 +23,5 @@ def main() -> None:
     """Advocacy Flow: BPMN workflows for independent advocacy."""
 
 
-for command in (serve, scheduler, deploy, users, demo, audit, report):
+for command in (serve, scheduler, deploy, users, demo, audit, report, migrate):
     main.add_command(command)

@@ -14,6 +14,7 @@ from service.http.api import (
     health,
     instances,
     messages,
+    migrations,
     notifications,
     reports,
     slas,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, start_scheduler: bool | None
         users,
         reports,
         notifications,
+        migrations,
     ):
         api.register_blueprint(module.blp)
     register_error_handlers(app)

@@ -118,6 +118,49 @@ MESSAGES = (
     N_("log in to read the record"),
     N_("the export is JSON or CSV"),
     N_("Choose json or csv"),
+    # migration (service.cases.migrations, workflows.migration): request checks and refused moves
+    N_("the mapping must be an object of old id to new id"),
+    N_("the mapping has more than {n} entries"),
+    N_("each mapping entry must map an id (text) to an id (text)"),
+    N_("'{source}' is not an element of the old version"),
+    N_("'{source}' is mapped onto '{target}', which the new version lacks"),
+    N_("'{source}' is mapped onto '{target}', which is mapped itself: no chains or cycles"),
+    N_("'{source}' is mapped onto '{target}', which the old version already has"),
+    N_("'{source}' and '{other}' are both mapped onto '{target}'"),
+    N_("'{source}' ({was}) is mapped onto '{target}' ({becomes}): an element of another kind"),
+    N_(
+        "the new version's '{join}' ({name}) also waits for the branch from '{source}', which this case is not on: it would never pass it"
+    ),
+    N_("the new version's timer cannot be armed here: {detail}"),
+    N_(
+        "'{element}' is open or waiting here, and the new version has it in another scope ({scope}): an open activity cannot move into or out of a subprocess"
+    ),
+    N_("'{element}' is open or waiting here and has no counterpart in the new version"),
+    N_("'{element}' was done here and has no counterpart in the new version: map it"),
+    N_("'{element}' is a different kind of element in the new version"),
+    N_(
+        "'{element}' waits for {was}; in the new version it waits for {becomes}: what it waits for would be lost"
+    ),
+    N_(
+        "'{element}' is open here and has boundary events only in the new version; they cannot be attached to it now"
+    ),
+    N_("the instance is of '{found}', not '{wanted}'"),
+    N_("the instance is {status}: only running cases move"),
+    N_("the instance is already on version {version}"),
+    N_("the migration request is not valid"),
+    N_("a process key (text) is required"),
+    N_("a version number (a whole number from 1) is required"),
+    N_("an object of old activity id to new activity id"),
+    N_("at most {n} entries"),
+    N_("each entry maps an activity id (text) to an activity id (text)"),
+    N_("a list of instance ids (text)"),
+    N_("at most {n} instances at a time"),
+    N_("unknown process"),
+    N_("no process '{key}'"),
+    N_("unknown version"),
+    N_("'{process}' has no version {version}"),
+    N_("the mapping names elements the target version lacks"),
+    N_("version {version} has no element '{id}'"),
     # the API's checks of a form's data (service.cases.instances, jsonschema)
     N_("this field is required"),
     N_("unknown field"),

@@ -48,6 +48,7 @@ def init_web(app: Flask) -> None:
         dashboard,
         home,
         inbox,
+        migration_page,
         notices,
         session,
         supervision,
@@ -56,7 +57,18 @@ def init_web(app: Flask) -> None:
 
     init_language(app)
 
-    for module in (session, inbox, cases, casework, dashboard, audit_pages, supervision, notices, home):
+    for module in (
+        session,
+        inbox,
+        cases,
+        casework,
+        dashboard,
+        audit_pages,
+        supervision,
+        notices,
+        migration_page,
+        home,
+    ):
         app.register_blueprint(module.blp)
     unexpected = app.error_handler_spec[None][None][Exception]
 

@@ -86,7 +86,7 @@ NAV = {
         (N_("Cases"), "web_cases.cases"),
         (N_("Dashboard"), "web_dashboard.dashboard"),
     ],
-    "admin": [(N_("Instances"), "web_cases.cases")],
+    "admin": [(N_("Instances"), "web_cases.cases"), (N_("Migration"), "web_migration.migration")],
 }
 
 

@@ -31,6 +31,7 @@ EVENT_LABELS = {
     "instance_cancelled": N_("Cancelled"),
     "instance_error": N_("Stopped by an error"),
     "record_read": N_("Record read by an auditor"),
+    "instance_migrated": N_("Moved to another version"),
 }
 
 
@@ -53,6 +54,8 @@ def timeline(events: list[dict[str, Any]], names: dict[str, str]) -> list[dict[s
             detail = data.get("message") or data.get("error", "")
         elif event["type"] == "record_read":
             detail = data.get("what", "")
+        elif event["type"] == "instance_migrated":
+            detail = f"{data.get('from_version')} → {data.get('to_version')}"
         rows.append(
             {
                 "seq": event["seq"],

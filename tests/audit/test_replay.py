@@ -87,8 +87,13 @@ def test_replay_at_every_seq_of_every_kind_of_event(deployed):
                 _same_as_live(replayed, walk.checkpoints[event["seq"]])
         _same_as_live(_replay(s, walk), instance(s, walk.id))
     # breaches and escalations are replayed in test_replay_every_process; a reminder (an SLA's, which the
-    # example has none of) in tests/service/test_reminders.py
-    assert seen_types >= set(EVENT_TYPES) - {"deadline_breached", "escalation_started", "notification_sent"}
+    # example has none of) in tests/service/test_reminders.py; a migration in tests/scenarios/test_migration_*.py
+    assert seen_types >= set(EVENT_TYPES) - {
+        "deadline_breached",
+        "escalation_started",
+        "notification_sent",
+        "instance_migrated",
+    }
 
 
 def test_replay_facts_of_the_example(deployed):

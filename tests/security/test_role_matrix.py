@@ -178,6 +178,13 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
     ),
     ("GET", "/slas/*"): (lambda c: {"path": "/slas/default"}, everyone(200)),
     ("PUT", "/slas/*"): (lambda c: {"path": "/slas/default", "json": SLA}, statuses(403, 200, 403, 403, 403)),
+    ("POST", "/migrations"): (  # a dry run: nothing moves, whoever calls
+        lambda c: {
+            "path": "/migrations",
+            "json": {"process": "example_callback", "to_version": 1, "dry_run": True},
+        },
+        statuses(200, 403, 403, 403, 403),
+    ),
     ("GET", "/reports/quarterly"): (
         lambda c: {"path": "/reports/quarterly?sla=default&quarter=2026Q1"},
         statuses(403, 200, 200, 403, 200),
