@@ -248,3 +248,24 @@ def test_every_key_of_the_return_has_an_english_and_a_welsh_label(casework):
         "ffigur,gwerth",
         "safeguarding.concerns,3",
     ]
+
+
+def test_the_command_line_prints_the_new_sections(casework, database_url):
+    import json
+
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    additions.build(casework)
+    env = {"ADVOCACY_FLOW_DATABASE_URL": database_url}
+    base = ["report", "quarterly", "--sla", "north", "--quarter", "2026Q1"]
+    runner = CliRunner()
+    result = runner.invoke(main, base, env=env)
+    assert result.exit_code == 0, result.output
+    assert _sections(json.loads(result.output)) == additions.EXPECTED
+    result = runner.invoke(main, [*base, "--as-role", "commissioner"], env=env)
+    assert result.exit_code == 0, result.output
+    assert _sections(json.loads(result.output)) == additions.EXPECTED_COMMISSIONER
+    result = runner.invoke(main, [*base, "--format", "csv"], env=env)
+    assert result.exit_code == 0 and "equality.communication_needs.bsl,2" in result.output.splitlines()
