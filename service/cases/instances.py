@@ -20,6 +20,7 @@ from service.access.permissions import Actor, check_can_work, may_know, require_
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
 from service.cases import casework_rules, end_reasons, escalation, message_starts, slas, task_rules
 from service.cases.definitions import get_definition, model_by_id, model_of
+from service.cases.reports import touches
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
 from workflows.calendar import parse_datetime
@@ -75,7 +76,10 @@ def runner(session: Session, model: ProcessModel) -> Runner:
 def _store(
     session: Session, instance: ProcessInstance, model: ProcessModel, outcome: Outcome, now: datetime
 ) -> ProcessInstance:
+    before = dict(instance.variables or {})  # a new instance: {}
     changed = persist.apply(session, instance, model, outcome, now)
+    # The stored quarterly returns this case counts in, before the step and after it, go dirty at commit.
+    touches.mark_instance(session, instance.process_key, before, instance.variables)
     session.info.setdefault("deadlines_changed", []).extend(d.id for d in changed)
     # A missed SLA milestone escalates however its timer fired: by the scheduler, or by the
     # engine itself during another step taken after the due moment.
@@ -245,6 +249,7 @@ def claim_task(session: Session, actor: Actor, task_id: str, now: datetime | Non
     if task.assignee == actor.username:
         return task
     task.assignee = actor.username
+    touches.mark_instance(session, instance.process_key, instance.variables)  # no figure moves; to be safe
     persist.append_events(
         session,
         instance,
@@ -386,11 +391,13 @@ def fire_deadline(
     instance, model = load_instance(session, deadline.instance_id)
     if instance.status not in ("running", "waiting"):
         deadline.status = "cancelled"
+        touches.mark_instance(session, instance.process_key, instance.variables)  # a pending count moved
         return None
     try:
         outcome = runner(session, model).fire_timer(instance.state, deadline.task_id, now)
     except NoWaitingEvent:
         deadline.status = "cancelled"
+        touches.mark_instance(session, instance.process_key, instance.variables)
         return None
     return _store(session, instance, model, outcome, now)
 

@@ -244,3 +244,23 @@ class Notification(Base):
     due_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class StoredReturn(Base):
+    """A quarterly return computed once and kept (``service.cases.reports.stored``), per SLA and quarter.
+
+    ``report`` and ``sizes`` are what ``compute_return`` gave, unsuppressed, with the most stories the
+    API allows.  Every change to something a return reads moves ``generation`` in the changing step's
+    own transaction; the stored copy is clean while ``computed_generation`` equals it.
+    """
+
+    __tablename__ = "stored_returns"
+
+    sla_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(8), primary_key=True)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
+    sizes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
+    computed_at: Mapped[datetime | None] = mapped_column(default=None)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    computed_generation: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    dirty_since: Mapped[datetime | None] = mapped_column(default=None)  # first change not in the copy
