@@ -390,3 +390,27 @@ def test_as_of_in_json_and_csv_and_the_stored_copy_keeps_500_stories(casework):
         as_text=True
     )
     assert f"as_of,{body['as_of']}" in csv_text
+
+
+def test_concurrent_steps_each_mark_once_and_none_waits_forever(casework):
+    cw = casework
+    cw.s.get("/reports/quarterly?sla=north&quarter=2026Q1", "manager1")  # stored, clean
+    generation = cw.db.read(stored_returns.row, "north", "2026Q1").generation
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for j in range(3):
+                cw.start(f"2026-02-{2 + i:02d}T09:{j:02d}:00+00:00", "self", "imha")
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    state = cw.db.read(stored_returns.row, "north", "2026Q1")
+    assert state.generation == generation + 18 and state.computed_generation != state.generation
+    assert total(cw) == 18
