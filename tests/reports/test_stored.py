@@ -191,6 +191,7 @@ def test_which_returns_each_process_marks(casework):
     assert touches.quarter_of("2026-03-31T23:00:00+00:00") == "2026Q2"  # 1 April, 00:00 BST
     assert touches.quarter_of("2025-12-31T23:59:59+00:00") == "2025Q4"
     assert touches.quarter_of("not a date") is None and touches.quarter_of(None) is None
+    assert touches.quarter_of("2026-02-3x") == "2026Q1"  # not a date, but the cohort's text bounds take it
 
     # a referral's steps (complete, fire) mark its return; sla_key or received_at changed: old and new
     rid = cw.start("2026-02-02T09:00:00+00:00", "self", "imha")

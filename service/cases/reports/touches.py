@@ -14,7 +14,6 @@ instance touched before a step and after it, so a changed ``sla_key`` or ``recei
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,22 +30,19 @@ Key = tuple[str, str]
 def quarter_of(received_at: Any) -> str | None:
     """The quarter whose cohort takes this ``received_at`` text, by the cohort's own rule.
 
-    The cohort compares the stored text with the quarter's UTC bounds as text (``lo <= text < hi``);
-    the quarters either side of the parsed moment are tried the same way, so an odd spelling is placed
-    exactly where the report places it (or nowhere).
+    The cohort compares the stored text with the quarter's UTC bounds as text (``lo <= text < hi``,
+    byte order); any text inside a quarter's bounds begins with that year's or the next year's digits,
+    so the quarters of the years around its first four characters are tried the same way, and an odd
+    spelling is placed exactly where the report places it (or nowhere).
     """
-    if not isinstance(received_at, str) or len(received_at) < 10:
+    if not isinstance(received_at, str) or not received_at[:4].isdigit():
         return None
-    try:
-        moment = datetime.fromisoformat(received_at[:10])
-    except ValueError:
-        return None
-    middle = Quarter(moment.year, (moment.month - 1) // 3 + 1) if 1 <= moment.year <= 9998 else None
-    if middle is None:
-        return None
-    for quarter in (middle.previous(), middle, middle.next()):
-        if quarter.start.isoformat() <= received_at < quarter.end.isoformat():
-            return str(quarter)
+    year = int(received_at[:4])
+    for candidate in range(max(1, year - 1), min(9998, year + 1) + 1):
+        for number in (1, 2, 3, 4):
+            quarter = Quarter(candidate, number)
+            if quarter.start.isoformat() <= received_at < quarter.end.isoformat():
+                return str(quarter)
     return None
 
 
