@@ -161,11 +161,13 @@ def main() -> None:
             ).scalar_one()
             for statement in (REFERRALS, DEADLINES, TASKS, ESCALATIONS):
                 conn.execute(text(statement), {"n": n, "definition": definition})
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE process_instances, deadlines, tasks"))
-        print(
-            f"{n} referrals generated (INSERT ... SELECT generate_series) in {time.perf_counter() - started:.1f} s"
-        )
+        generated = time.perf_counter() - started
+        print(f"{n} referrals generated (INSERT ... SELECT generate_series) in {generated:.1f} s")
+        started = time.perf_counter()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # As autovacuum would leave them: the visibility map set, so count(*) is an index-only scan.
+            conn.execute(text("VACUUM ANALYZE process_instances, deadlines, tasks"))
+        print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
 
         count_sql = text("SELECT count(*) FROM process_instances WHERE process_key = 'referral_casework'")
         counts = []

@@ -1,4 +1,5 @@
-"""Stored quarterly returns per SLA and quarter, with a generation counter for the dirty mark.
+"""Stored quarterly returns per SLA and quarter, with a generation counter for the dirty mark; tasks by
+activity (the dashboard's contract reviews read them without a scan of every task).
 
 Revision ID: 0009
 Revises: 0006
@@ -26,7 +27,9 @@ def upgrade() -> None:
         sa.Column("computed_generation", sa.Integer(), nullable=True),
         sa.Column("dirty_since", sa.DateTime(timezone=True), nullable=True),
     )
+    op.create_index("ix_tasks_activity_process", "tasks", ["activity_id", "process_key"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tasks_activity_process", table_name="tasks")
     op.drop_table("stored_returns")

@@ -137,6 +137,9 @@ class Task(Base):
             postgresql_where=text("status = 'open'"),
             sqlite_where=text("status = 'open'"),
         ),
+        # A step of a process, e.g. every contract review (the commissioner dashboard): without it, a
+        # scan of every task row (190 ms at 1,000,000 referrals).
+        Index("ix_tasks_activity_process", "activity_id", "process_key"),
         Index(  # the inbox's count: the columns of every role's filter, over open tasks only
             "ix_tasks_open_visibility",
             "process_key",
