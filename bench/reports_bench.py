@@ -1,26 +1,37 @@
-"""The quarterly return over 100,000 referrals on PostgreSQL.
+"""The quarterly return over a quarter of N referrals on PostgreSQL: live, and stored (issue 18).
 
-    .venv/bin/python -m bench.reports_bench [N]      # default N = 100000
+    .venv/bin/python -m bench.reports_bench --referrals 1000000    # default 100000
+    .venv/bin/python -m bench.reports_bench --referrals 20000 --requests 50   # a quick run
 
 Creates a private schema on BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test),
-migrates it, fills one quarter with N referrals by INSERT ... SELECT over generate_series (variables,
-two SLA deadlines and two task rows per eligible case, an escalation for every missed first contact),
-then times ``service.reports.quarterly`` against a plain ``SELECT count(*)`` over the same rows.
+migrates it, fills one quarter (2026Q1, SLA ``default``) with N referrals by INSERT ... SELECT over
+generate_series (variables, two SLA deadlines and two task rows per eligible case, an escalation for every
+missed first contact; the time it took is printed), then prints in one run:
+
+* a bare ``SELECT count(*)`` of the quarter's referrals (every referral here is in 2026Q1);
+* the live computation (``compute_return``, what every read cost before stored returns);
+* the refresh: one recompute of the dirty stored return, as the scheduler's job runs it;
+* the stored read: p50 / p95 of ``GET /api/v1/reports/quarterly`` through the Flask test client (a manager,
+  then a commissioner, whose suppression is applied on read), and of the commissioner's ``/dashboard``
+  (one return per SLA: ``default`` and an empty ``north``), and the p95's ratio to the bare count;
+* a check that the stored answer is the live one, figure by figure.
+
 The schema is dropped at the end.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import statistics
-import sys
 import time
 import uuid
 
 from sqlalchemy import create_engine, text
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-RUNS = 5
+PASSWORD = "bench-password-long-enough"
 
 REFERRALS = """
 INSERT INTO process_instances (id, definition_id, process_key, version, status, end_state, variables,
@@ -89,15 +100,39 @@ FROM generate_series(1, :n) AS g WHERE g % 10 > 1 AND g % 13 = 0
 """
 
 
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def _timed(label: str, values: list[float]) -> str:
+    return f"{label}: p50 {_pct(values, 50) * 1000:.1f} ms, p95 {_pct(values, 95) * 1000:.1f} ms (n={len(values)})"
+
+
 def main() -> None:
-    from service.access.permissions import Actor
+    from datetime import UTC, datetime
+
+    from service.access import auth
+    from service.base.config import Settings
     from service.cases import slas
     from service.cases.reports import quarterly as reports
-    from service.store import migrate
+    from service.cases.reports import refresh
+    from service.cases.reports.suppression import suppress
+    from service.http.app import create_app
+    from service.store import migrate, stored_returns
     from service.store.db import make_engine, make_session_factory
+    from service.store.models import Sla
     from service.store.uow import Database
 
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, help="the number of referrals (as --referrals)")
+    parser.add_argument("--referrals", type=int, default=100_000)
+    parser.add_argument(
+        "--runs", type=int, default=3, help="timed runs of the live computation and the count"
+    )
+    parser.add_argument("--requests", type=int, default=200, help="timed stored reads per kind")
+    args = parser.parse_args()
+    n = args.n or args.referrals
     schema = f"bench_reports_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
@@ -107,7 +142,20 @@ def main() -> None:
         migrate.upgrade(url)
         engine = make_engine(url)
         database = Database(engine, make_session_factory(engine))
-        database.run(slas.ensure_default)
+        hashed = auth.hash_password(PASSWORD)
+
+        def setup(session):
+            slas.ensure_default(session)
+            now = datetime.now(UTC)
+            north = {k: v for k, v in slas.DEFAULT_SLA.items() if k != "key"}
+            session.add(Sla(key="north", **north, is_default=False, created_at=now, updated_at=now))
+            tokens = {}
+            for name, role in (("bench_manager", "manager"), ("bench_commissioner", "commissioner")):
+                user, _ = auth.create_user(session, name, role, PASSWORD, password_hash=hashed)
+                tokens[role] = auth.issue_token(session, user, 4)[0]
+            return tokens
+
+        tokens = database.run(setup)
         started = time.perf_counter()
         with engine.begin() as conn:
             definition = conn.execute(
@@ -118,32 +166,102 @@ def main() -> None:
             ).scalar_one()
             for statement in (REFERRALS, DEADLINES, TASKS, ESCALATIONS):
                 conn.execute(text(statement), {"n": n, "definition": definition})
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE process_instances, deadlines, tasks"))
-        print(f"{n} referrals inserted in {time.perf_counter() - started:.1f} s")
+        generated = time.perf_counter() - started
+        print(f"{n} referrals generated (INSERT ... SELECT generate_series) in {generated:.1f} s")
+        started = time.perf_counter()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # As autovacuum would leave them: the visibility map set, so count(*) is an index-only scan.
+            conn.execute(text("VACUUM ANALYZE process_instances, deadlines, tasks"))
+        print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
 
         count_sql = text("SELECT count(*) FROM process_instances WHERE process_key = 'referral_casework'")
-        counts, timings = [], []
-        for _ in range(RUNS):
+        counts = []
+        for _ in range(max(args.runs, 5)):
             with engine.connect() as conn:
                 t0 = time.perf_counter()
                 total = conn.execute(count_sql).scalar_one()
                 counts.append(time.perf_counter() - t0)
+        count_s = statistics.median(counts)
+        print(
+            f"bare SELECT count(*) of the quarter's referrals: {count_s * 1000:.1f} ms (median of {len(counts)})"
+        )
+
+        def live(session):
+            sla = session.get(Sla, "default")
+            return reports.compute_return(session, sla, "2026Q1", stories=50)
+
+        timings = []
+        for _ in range(args.runs):
             t0 = time.perf_counter()
-            report = database.read(reports.quarterly, Actor("bench", "manager"), "default", "2026Q1")
+            report, sizes = database.read(live)
             timings.append(time.perf_counter() - t0)
         assert report["referrals"]["total"] == total == n, (report["referrals"]["total"], total)
-        report_s, count_s = statistics.median(timings), statistics.median(counts)
-        print(f"quarterly report: {report_s:.3f} s (median of {RUNS}; min {min(timings):.3f} s)")
-        print(f"SELECT count(*):  {count_s:.4f} s (median of {RUNS})")
-        print(f"ratio report / count(*): {report_s / count_s:.0f}x")
+        live_s = statistics.median(timings)
+        print(f"live computation: {live_s:.3f} s (median of {args.runs}; min {min(timings):.3f} s)")
+
+        # The refresh: the return marked dirty (as a step would), recomputed as the scheduler's job does it.
+        refreshes = []
+        for _ in range(args.runs):
+            database.run(lambda s: stored_returns.mark(s, [("default", "2026Q1"), ("north", "2026Q1")]))
+            t0 = time.perf_counter()
+            assert database.run(refresh.refresh_one, "default", "2026Q1")
+            refreshes.append(time.perf_counter() - t0)
+            database.run(refresh.refresh_one, "north", "2026Q1")
+        print(
+            f"refresh (recompute and store one return): {statistics.median(refreshes):.3f} s (median of {args.runs})"
+        )
+
+        app = create_app(
+            Settings(database_url=url, secret_key="bench", scheduler=False), start_scheduler=False
+        )
+        app.config["TESTING"] = True
+        client = app.test_client()
+        api = "/api/v1/reports/quarterly?sla=default&quarter=2026Q1"
+        results = {}
+        for role in ("manager", "commissioner"):
+            headers = {"Authorization": f"Bearer {tokens[role]}"}
+            client.get(api, headers=headers)  # warm
+            times = []
+            for _ in range(args.requests):
+                t0 = time.perf_counter()
+                response = client.get(api, headers=headers)
+                times.append(time.perf_counter() - t0)
+                assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            results[role] = (times, response.get_json())
+            print(_timed(f"stored read GET /reports/quarterly ({role})", times))
+
+        web = app.test_client()
+        page = web.get("/login").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        login = {"username": "bench_commissioner", "password": PASSWORD, "csrf_token": csrf}
+        assert web.post("/login", data=login).status_code == 303
+        web.get("/dashboard?quarter=2026Q1")
+        pages = []
+        for _ in range(max(1, args.requests // 4)):
+            t0 = time.perf_counter()
+            response = web.get("/dashboard?quarter=2026Q1")
+            pages.append(time.perf_counter() - t0)
+            assert response.status_code == 200
+        print(_timed("stored read /dashboard (commissioner, 2 SLAs)", pages))
+        p95 = _pct(results["manager"][0], 95)
+        print(
+            f"ratio stored read p95 / bare count(*): {p95 / count_s:.1f}x; live / stored p95: {live_s / p95:.0f}x"
+        )
+
+        def figures(body):
+            return {k: v for k, v in body.items() if k not in ("as_of", "stale")}
+
+        assert figures(results["manager"][1]) == report, "the stored return is not the live one"
+        assert figures(results["commissioner"][1]) == suppress(report, sizes), "suppressed: not the live one"
         fc = report["response_times"]["first_contact"]
         print(
-            f"check: total {report['referrals']['total']}, eligible {report['eligibility']['eligible']}, "
-            f"first contact met {fc['met']} missed {fc['missed']} median {fc['median_working_hours']} h, "
-            f"escalations {report['escalations']['started']}, closed {report['cases']['closed']}"
+            f"check (stored = live, manager and commissioner): total {report['referrals']['total']}, "
+            f"eligible {report['eligibility']['eligible']}, first contact met {fc['met']} missed {fc['missed']} "
+            f"median {fc['median_working_hours']} h, escalations {report['escalations']['started']}, "
+            f"closed {report['cases']['closed']}"
         )
         engine.dispose()
+        app.extensions["advocacy_flow.db"].engine.dispose()
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -58,3 +58,22 @@ def smtp_url() -> str | None:
 def public_url() -> str:
     """``ADVOCACY_FLOW_PUBLIC_URL``: where people open the service (the link in an e-mail)."""
     return (os.environ.get("ADVOCACY_FLOW_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+    return value if value >= 0 else default
+
+
+def report_refresh_seconds() -> float:
+    """``ADVOCACY_FLOW_REPORT_REFRESH``: how often the scheduler recomputes dirty stored returns (0: never)."""
+    return _seconds("ADVOCACY_FLOW_REPORT_REFRESH", 15.0)
+
+
+def report_max_lag() -> float:
+    """``ADVOCACY_FLOW_REPORT_MAX_LAG``: a stored return dirty for less than this many seconds is served as
+    stored (marked ``stale``); 0, the default, computes a dirty one afresh on every read (always exact)."""
+    return _seconds("ADVOCACY_FLOW_REPORT_MAX_LAG", 0.0)

@@ -28,6 +28,7 @@ from service.cases import (
     task_rules,
 )
 from service.cases.definitions import get_definition, model_by_id, model_of
+from service.cases.reports import touches
 from service.store import persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
 from workflows.calendar import parse_datetime
@@ -83,7 +84,10 @@ def runner(session: Session, model: ProcessModel) -> Runner:
 def _store(
     session: Session, instance: ProcessInstance, model: ProcessModel, outcome: Outcome, now: datetime
 ) -> ProcessInstance:
+    before = dict(instance.variables or {})  # a new instance: {}
     changed = persist.apply(session, instance, model, outcome, now)
+    # The stored quarterly returns this case counts in, before the step and after it, go dirty at commit.
+    touches.mark_instance(session, instance.process_key, before, instance.variables)
     session.info.setdefault("deadlines_changed", []).extend(d.id for d in changed)
     # The send tasks the step ran notify their template's recipients, in this same transaction.
     for event in outcome.events:
@@ -265,6 +269,7 @@ def claim_task(session: Session, actor: Actor, task_id: str, now: datetime | Non
     if task.assignee == actor.username:
         return task
     task.assignee = actor.username
+    touches.mark_instance(session, instance.process_key, instance.variables)  # no figure moves; to be safe
     persist.append_events(
         session,
         instance,
@@ -406,11 +411,13 @@ def fire_deadline(
     instance, model = load_instance(session, deadline.instance_id)
     if instance.status not in ("running", "waiting"):
         deadline.status = "cancelled"
+        touches.mark_instance(session, instance.process_key, instance.variables)  # a pending count moved
         return None
     try:
         outcome = runner(session, model).fire_timer(instance.state, deadline.task_id, now)
     except NoWaitingEvent:
         deadline.status = "cancelled"
+        touches.mark_instance(session, instance.process_key, instance.variables)
         return None
     return _store(session, instance, model, outcome, now)
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from service.access.permissions import Actor, can_see_task, require_role
 from service.base.problems import Conflict, Invalid, NotFound
 from service.cases.instances import load_task
+from service.cases.reports import touches
 from service.store import persist
 from service.store.models import Task, User
 from workflows.engine import EventDraft
@@ -41,6 +42,7 @@ def assign_task(
         return task
     previous = task.assignee
     task.assignee = assignee
+    touches.mark_instance(session, instance.process_key, instance.variables)  # no figure moves; to be safe
     event = EventDraft(
         "task_claimed",
         activity_id=task.activity_id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from service.access.permissions import Actor
 from service.cases.history_json import canonical, loads, utcnow
 from service.cases.queries import visible_instance
+from service.cases.reports import touches
 from service.store import persist
 from service.store.audit_models import RetentionLog, RetentionUnlock
 from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
@@ -83,6 +84,7 @@ def cleanup(session: Session, now: datetime | None = None, days: int | None = No
     if not due:
         return None
     ids = [i.id for i in due]
+    touches.mark_instances(session, due)  # before the rows go: the returns they counted in go dirty
     removed = [
         {
             "id": i.id,

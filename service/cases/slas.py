@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.store import stored_returns
 from service.store.models import Sla
 from workflows import clock
 from workflows.calendar import add_duration
@@ -125,4 +126,5 @@ def save_sla(session: Session, key: str, data: dict[str, Any], *, create: bool) 
     sla.breach_threshold = data.get("breach_threshold", 0)
     sla.updated_at = now
     session.flush()
+    stored_returns.mark_sla(session, key)  # every stored return of this SLA, in this transaction
     return sla

@@ -12,6 +12,10 @@ deadlines whose claimer died, once their lease has run out).
 Reminders (``service.cases.notifications``) ride on the same rows: an SLA deadline's
 ``remind_at`` gets its own date job, and the reminder is claimed with the same row lock and
 marked ``reminded_at`` in its own transaction, so it too is sent once.
+
+Stored quarterly returns marked dirty by steps are recomputed by a job every
+``ADVOCACY_FLOW_REPORT_REFRESH`` seconds (``service.cases.reports.refresh``), so that reads
+usually find them clean.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from service.base.config import report_refresh_seconds
 from service.cases import instances, notifications
+from service.cases.reports import refresh
 from service.store.models import Deadline
 from service.store.uow import Database
 
@@ -95,6 +101,21 @@ class DeadlineScheduler:
         self.scheduler.start()
         self.sync()
         self.scheduler.add_job(self.sync, "interval", seconds=SYNC_SECONDS, id="sync", replace_existing=True)
+        every = report_refresh_seconds()
+        if every > 0:
+            self.scheduler.add_job(
+                self.refresh_reports, "interval", seconds=every, id="reports", replace_existing=True
+            )
+
+    def refresh_reports(self) -> int:
+        """Recompute the dirty stored returns, each in its own transaction; how many were computed."""
+        done = 0
+        for sla_key, quarter in self.database.peek(refresh.dirty_returns):
+            try:
+                done += bool(self.database.run(refresh.refresh_one, sla_key, quarter))
+            except Exception:
+                log.exception("the stored return %s %s could not be refreshed", sla_key, quarter)
+        return done
 
     def shutdown(self) -> None:
         if self.scheduler.running:

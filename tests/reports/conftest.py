@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from service.access.permissions import Actor
 from service.cases import definitions, instances, slas
+from service.cases.reports import touches
 from service.scheduler import enforcer as scheduler
 from service.store.models import Deadline, HistoryEvent, ProcessDefinition, ProcessInstance, Sla, Task
 
@@ -142,6 +143,8 @@ class Casework:
             )
             session.add(instance)
             session.flush()
+            # Rows written past the steps: the stored returns they count in are marked as a step would.
+            touches.mark_instance(session, instance.process_key, instance.variables)
             for milestone, (deadline_status, done) in (milestones or {}).items():
                 activity = "allocate_advocate" if milestone == "allocation" else milestone
                 due = slas.due(sla, milestone, start, variables.get("urgency"))
@@ -204,6 +207,7 @@ class Casework:
             )
             session.add(instance)
             session.flush()
+            touches.mark_instance(session, instance.process_key, instance.variables)  # as a step would
             steps = ("manager_review", *reached)
             for index, activity in enumerate(steps):
                 done = status != "running" or index < len(steps) - 1
@@ -255,6 +259,7 @@ class Casework:
             )
             session.add(instance)
             session.flush()
+            touches.mark_instance(session, instance.process_key, instance.variables)  # as a step would
             for seq, (at, value) in enumerate(changes, start=1):
                 data = {"stage": value, "variables": {"note": "stage"}}
                 session.add(

@@ -46,7 +46,7 @@ from service.access.permissions import Actor, require_role
 from service.base.csvtext import csv_text
 from service.base.problems import Invalid
 from service.base.quarter import Quarter
-from service.cases.reports import complaints, milestones, monitoring, safeguarding
+from service.cases.reports import complaints, milestones, monitoring, safeguarding, stored
 from service.cases.reports.cohort import _count, _text, cohort
 from service.cases.reports.statistics import _one_decimal, _seconds, percent, percentile_cont, working_hours
 from service.cases.reports.suppression import suppress
@@ -179,16 +179,27 @@ def _stories(session: Session, c: Table, limit: int) -> list[dict[str, Any]]:
 def quarterly(
     session: Session, actor: Actor, sla_key: str, quarter: str, *, stories: int = 50
 ) -> dict[str, Any]:
-    """The quarterly monitoring return (API.md), suppressed for a commissioner."""
+    """The quarterly monitoring return (API.md), suppressed for a commissioner.
+
+    Served from the stored return (``stored``) when nothing it reads changed since it was computed,
+    else computed now and stored; ``as_of`` says when it was computed (``stale``: see ``stored``)."""
     require_role(actor, "commissioner", "manager", "auditor")
     quarter_bounds(quarter)
     sla = session.get(Sla, sla_key) if sla_key else None
     if sla is None:
         raise Invalid("unknown SLA", errors={"sla": [f"no SLA '{sla_key}'"]})
-    report, sizes = compute_return(session, sla, quarter, stories=stories)
-    if actor.role == "commissioner":
-        return suppress(report, sizes)
-    return report
+    kept = stored.read(session, sla, quarter, compute_for_storage)
+    report = stored.with_stories(kept.report, stories)
+    body = suppress(report, kept.sizes) if actor.role == "commissioner" else report
+    body["as_of"] = kept.as_of.isoformat()
+    if kept.stale:
+        body["stale"] = True
+    return body
+
+
+def compute_for_storage(session: Session, sla: Sla, quarter: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The return as it is stored: every story the API may ask for (a read takes its first N)."""
+    return compute_return(session, sla, quarter, stories=stored.MAX_STORIES)
 
 
 def compute_return(

@@ -53,7 +53,9 @@ class CommissioningQuery(Schema):
 
 _JSON_OR_CSV = {
     "200": {
-        "description": 'the quarterly return (API.md); counts 1-4 are "<5" for a commissioner',
+        "description": 'the quarterly return (API.md); counts 1-4 are "<5" for a commissioner; '
+        "as_of: when its figures were computed (stale: true when ADVOCACY_FLOW_REPORT_MAX_LAG let a copy "
+        "older than the last change be served)",
         "content": {
             "application/json": {"schema": {"type": "object"}},
             "text/csv": {"schema": {"type": "string"}},
