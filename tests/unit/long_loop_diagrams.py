@@ -111,7 +111,7 @@ BOUNDARY = _loop(
     f'<bpmn:userTask id="step" name="Step" {STEP}><bpmn:incoming>b_in</bpmn:incoming>'
     "<bpmn:outgoing>b_out</bpmn:outgoing></bpmn:userTask>"
     '<bpmn:boundaryEvent id="remind" name="Reminder" attachedToRef="step" cancelActivity="false">'
-    '<bpmn:outgoing>r1</bpmn:outgoing><bpmn:timerEventDefinition>'
+    "<bpmn:outgoing>r1</bpmn:outgoing><bpmn:timerEventDefinition>"
     '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P7D"</bpmn:timeDuration>'
     "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
     '<bpmn:endEvent id="reminded" name="Reminded"><bpmn:incoming>r1</bpmn:incoming></bpmn:endEvent>',
