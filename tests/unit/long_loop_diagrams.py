@@ -119,3 +119,8 @@ BOUNDARY = _loop(
     '<bpmn:sequenceFlow id="b_out" sourceRef="step" targetRef="more"/>'
     '<bpmn:sequenceFlow id="r1" sourceRef="remind" targetRef="reminded"/>',
 )
+
+# The parallel loop with a user task on each branch (their order may change from round to round).
+PARALLEL_TWO_TASKS = PARALLEL.replace(
+    '<bpmn:scriptTask id="note" name="Note">', f'<bpmn:userTask id="note" name="Note" {STEP}>'
+).replace("<bpmn:script>noted = True</bpmn:script></bpmn:scriptTask>", "</bpmn:userTask>")

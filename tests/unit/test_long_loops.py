@@ -11,6 +11,7 @@ import pytest
 
 from tests.unit import long_loop_diagrams as diagrams
 from tests.unit.long_loop_driver import KINDS, T0, rounds
+from workflows import engine as engine_module
 from workflows.deployment import compile_deployment
 from workflows.engine import Runner
 
@@ -56,3 +57,36 @@ def test_the_loop_ends_when_asked(kind):
     assert done.snapshot.status == "completed"
     assert done.snapshot.end_state == "end"
     assert done.snapshot.variables["round"] == 50
+
+
+def _alternate_branches(runner: Runner, count: int) -> list[list[str]]:
+    """Complete the two branches of the parallel loop, the step first in odd rounds, the note in even."""
+    out = runner.start({}, "m", T0)
+    seen = []
+    for number in range(1, count + 1):
+        for activity in ("step", "note") if number % 2 else ("note", "step"):
+            seen.append(sorted(t.activity_id for t in out.snapshot.open_tasks))
+            task = next(t for t in out.snapshot.open_tasks if t.activity_id == activity)
+            out = runner.complete(out.state_text, task.task_id, {"again": True}, "m", T0)
+    seen.append(sorted(t.activity_id for t in out.snapshot.open_tasks))
+    return seen
+
+
+def test_a_parallel_loop_whose_branches_finish_in_either_order():
+    """A token from a previous round does not count at the join (the pruning drops consumed tokens)."""
+    (model,) = compile_deployment([("p.bpmn", diagrams.PARALLEL_TWO_TASKS)])
+    seen = _alternate_branches(Runner(model), 200)
+    assert seen == [["note", "step"], ["note"], ["note", "step"], ["step"]] * 100 + [["note", "step"]]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SpiffWorkflow 3.2's own bug, without pruning: a parallel join in a loop counts the cancelled "
+    "join instance of the previous round as an arrived token, so in round 2 the join fires early (a "
+    "duplicate 'step') and round 3 raises TaskNotFoundException; workflows/pruning.py drops consumed tokens",
+)
+def test_without_pruning_spiffworkflow_counts_a_previous_rounds_token(monkeypatch):
+    monkeypatch.setattr(engine_module, "prune", lambda workflow: 0)
+    (model,) = compile_deployment([("p.bpmn", diagrams.PARALLEL_TWO_TASKS)])
+    seen = _alternate_branches(Runner(model), 2)
+    assert seen[3] == ["step"]
