@@ -37,9 +37,9 @@ from workflows import clock
 from workflows.deployment import specs_for
 from workflows.expressions import make_script_engine
 from workflows.model import ProcessModel
+from workflows.pruning import prune
 from workflows.state import (
     Snapshot,
-    all_tasks,
     bpmn_id,
     due_at,
     dump,
@@ -311,8 +311,6 @@ class Runner:
             workflow.do_engine_steps(will_complete_task=will_run, did_complete_task=did_run)
         except Exception as err:  # a script or expression in the diagram failed
             error = self._error_event(err, saved, workflow)
-        if error is None:
-            error = _too_deep(workflow)
         if trigger.type == "task_completed" and trigger.activity_id:
             completed.insert(0, trigger.activity_id)
         after = snapshot(self.model, workflow, error=error is not None)
@@ -344,6 +342,8 @@ class Runner:
                     "instance_completed", activity_id=after.end_state, data={"end_state": after.end_state}
                 )
             )
+        if error is None:
+            prune(workflow)  # the finished part of the tree: the events hold the history
         return Outcome(dump(workflow), after, events, *_open_and_waiting(prior))
 
     def _error_event(
@@ -375,32 +375,6 @@ def _error_type(err: Exception) -> str:
     """The error the diagram's code raised, not SpiffWorkflow's wrapper around it."""
     wrapped = getattr(err, "error_type", None)  # SpiffWorkflow's WorkflowTaskException names it
     return wrapped if isinstance(wrapped, str) and wrapped != "unknown" else type(err).__name__
-
-
-# SpiffWorkflow stops seeing tasks about 1,000 levels down its task tree and would then report
-# the instance complete.  Stop well before that: the instance must end and restart instead.
-MAX_DEPTH = 900
-
-
-def _too_deep(workflow: BpmnWorkflow) -> EventDraft | None:
-    active = [
-        t for t in all_tasks(workflow) if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-    ]
-    deepest = max(active, key=lambda t: t.depth, default=None)
-    if deepest is None or deepest.depth <= MAX_DEPTH:
-        return None
-    element = bpmn_id(deepest)
-    return EventDraft(
-        "instance_error",
-        activity_id=element,
-        task_id=str(deepest.id),
-        data={
-            "element": element,
-            "error": "LoopTooDeep",
-            "message": f"a loop has run so long that the engine's task tree is {deepest.depth} levels deep; "
-            "end this instance and continue in a new one",
-        },
-    )
 
 
 def snapshot_due(task: Task) -> str | None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from workflows import engine as engine_module
 from workflows.deployment import compile_deployment
 from workflows.engine import NoWaitingEvent, Runner, TaskNotOpen
 from workflows.history import chain, verify
@@ -219,45 +218,6 @@ def test_script_error_keeps_the_state_before_the_failing_step():
     assert error.activity_id == "escape"
     assert error.data["error"] == "ZeroDivisionError"
     assert out.snapshot.variables == {"kept": 1}
-
-
-LOOP = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
-  id="d" targetNamespace="x">
-  <bpmn:process id="loop" name="Loop" isExecutable="true">
-    <bpmn:startEvent id="start" name="Start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:exclusiveGateway id="merge" name="Again"><bpmn:incoming>f1</bpmn:incoming>
-      <bpmn:incoming>f4</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:exclusiveGateway>
-    <bpmn:userTask id="step" name="Step" camunda:candidateGroups="manager"><bpmn:incoming>f2</bpmn:incoming>
-      <bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
-    <bpmn:exclusiveGateway id="more" name="More?" default="f5"><bpmn:incoming>f3</bpmn:incoming>
-      <bpmn:outgoing>f4</bpmn:outgoing><bpmn:outgoing>f5</bpmn:outgoing></bpmn:exclusiveGateway>
-    <bpmn:endEvent id="end" name="End"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="merge"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="merge" targetRef="step"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="step" targetRef="more"/>
-    <bpmn:sequenceFlow id="f4" sourceRef="more" targetRef="merge">
-      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">again == True</bpmn:conditionExpression>
-    </bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="f5" sourceRef="more" targetRef="end"/>
-  </bpmn:process>
-</bpmn:definitions>"""
-
-
-def test_a_loop_too_deep_for_the_engine_is_an_error_not_a_false_completion(monkeypatch):
-    """SpiffWorkflow stops seeing tasks ~1,000 levels deep and would report completion."""
-    monkeypatch.setattr(engine_module, "MAX_DEPTH", 30)
-    (model,) = compile_deployment([("loop.bpmn", LOOP)])
-    runner = Runner(model)
-    out = runner.start({}, "m", T0)
-    for _ in range(40):
-        if out.snapshot.status != "running":
-            break
-        out = runner.complete(out.state, out.snapshot.open_tasks[0].task_id, {"again": True}, "m", T0)
-    assert out.snapshot.status == "error"
-    assert out.events[-1].type == "instance_error"
-    assert out.events[-1].data["error"] == "LoopTooDeep"
 
 
 TWO_TIMERS = """<?xml version="1.0" encoding="UTF-8"?>
