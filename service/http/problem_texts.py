@@ -116,6 +116,9 @@ MESSAGES = (
     N_("log in to read the record"),
     N_("the export is JSON or CSV"),
     N_("Choose json or csv"),
+    N_("bad period"),
+    N_("a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM])"),
+    N_("must be after 'from'"),
     # the API's checks of a form's data (service.cases.instances, jsonschema)
     N_("this field is required"),
     N_("unknown field"),
