@@ -33,7 +33,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import TIMESTAMP, Float, Integer, cast, func, select
+from sqlalchemy import TIMESTAMP, Float, Integer, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from service.access.permissions import COMMISSIONER_ONLY_PROCESSES, Actor, require_role
@@ -135,24 +135,29 @@ def _completions(session: Session, key: str, start: str, end: str):
     """One row per task completed in the period: its activity and its wait (PostgreSQL: seconds,
     SQLite: whole microseconds), ``None`` for a completion without a ``task_ready`` before it."""
     done, ready = aliased(HistoryEvent), aliased(HistoryEvent)
-    ready_at = (
-        select(func.max(ready.at))
-        .where(
-            ready.instance_id == done.instance_id,
-            ready.task_id == done.task_id,
-            ready.type == "task_ready",
-            ready.seq < done.seq,
-        )
-        .scalar_subquery()
+    # A join, not a subquery per completion: PostgreSQL's planner prices a correlated subquery
+    # so high that it compiles the query (JIT), which costs more than the query itself.
+    paired = and_(
+        ready.instance_id == done.instance_id,
+        ready.task_id == done.task_id,
+        ready.type == "task_ready",
+        ready.seq < done.seq,
     )
     inner = (
-        select(done.activity_id.label("activity_id"), done.at.label("done_at"), ready_at.label("ready_at"))
+        select(
+            done.activity_id.label("activity_id"),
+            done.at.label("done_at"),
+            func.max(ready.at).label("ready_at"),  # the latest readiness before it (``at`` only grows)
+        )
+        .select_from(done)
+        .outerjoin(ready, paired)
         .where(
             done.type == "task_completed",
             done.at >= start,
             done.at < end,
             done.instance_id.in_(select(ProcessInstance.id).where(ProcessInstance.process_key == key)),
         )
+        .group_by(done.id, done.activity_id, done.at)
         .subquery()
     )
     if session.bind.dialect.name == "postgresql":
