@@ -9,9 +9,10 @@ page's; a bad one is reported in the panel (the page answers 422), the rest of t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from babel.dates import format_date
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from service.base.problems import Invalid
 from service.cases import definitions, heatmap, instances
 from service.web import texts
 from service.web.charts import number
+from service.web.filters import language
 from workflows.calendar import service_timezone
 
 ROLES = heatmap.ROLES
@@ -43,6 +45,14 @@ def wait_text(seconds: float | None) -> str:
     if minutes:
         return gettext("%(minutes)s min", minutes=minutes)
     return gettext("%(seconds)s s", seconds=secs)
+
+
+def _day(moment: datetime, *, end: bool) -> str:
+    """A bound of the period as a local day for people ('5 Jan 2026'); ``to`` is the day before its midnight."""
+    local = moment.astimezone(service_timezone())
+    if end and local.time() == time():
+        local -= timedelta(days=1)
+    return format_date(local.date(), "d MMM y", locale=language())
 
 
 def _choices(session: Session, who: Actor) -> dict[str, str]:
@@ -114,6 +124,7 @@ def panel(session: Session, who: Actor, args: Any) -> dict[str, Any] | None:
         )
     definition = definitions.get_definition(session, process)
     view["rows"] = rows
+    view["period_text"] = (_day(start, end=False), _day(end, end=True))
     view["diagram"] = {
         "xml": texts.relabel(definitions.bpmn_xml(definition), process),
         "labels": {"waiting": gettext("Waiting now"), "median": gettext("Median wait")},
