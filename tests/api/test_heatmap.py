@@ -15,8 +15,10 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from sqlalchemy import insert, select
 
 from service.base.config import ROOT
+from service.store.models import HistoryEvent, ProcessDefinition, ProcessInstance
 from tests.api.flow import T0, Flow
 from tests.api.helpers import CALL_DATA, assert_problem
 
@@ -291,3 +293,60 @@ def test_problem_in_welsh(deployed):
         f"/api/v1{URL}", query_string={"from": "2026-02-01", "to": "2026-01-01"}, headers=headers
     )
     assert assert_problem(r, 422)["errors"] == {"to": ["rhaid iddo fod ar ôl 'from'"]}
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 21])
+def test_percentiles_for_every_rank_position(service, monkeypatch, n):
+    """Waits of 1..n tasks as the history rows the service writes (odd microseconds too): the database's
+    median and 90th percentile (SQLite: the ranks it picks, then Python) are the exact ones, rounded."""
+    Flow(service, monkeypatch, KEY)  # deploys the process
+    definition = service.get(f"/process-definitions/{KEY}", "auditor1").get_json()
+    waits = [timedelta(seconds=(i * 7919) % 5003, microseconds=(i * 104729) % 10**6) for i in range(n)]
+
+    def write(session):
+        [definition_id] = session.execute(select_id(definition["key"], definition["version"])).scalars().all()
+        for i, wait in enumerate(waits):
+            iid = f"00000000-0000-0000-0000-{i:012d}"
+            session.execute(
+                insert(ProcessInstance).values(
+                    id=iid,
+                    definition_id=definition_id,
+                    process_key=KEY,
+                    version=1,
+                    status="completed",
+                    variables={},
+                    waiting_messages={},
+                    state="{}",
+                    row_version=1,
+                    last_seq=2,
+                    started_at=T0,
+                )
+            )
+            for seq, kind, at in ((1, "task_ready", T0), (2, "task_completed", T0 + wait)):
+                session.execute(
+                    insert(HistoryEvent).values(
+                        instance_id=iid,
+                        seq=seq,
+                        at=at.isoformat(timespec="microseconds"),
+                        type=kind,
+                        actor=None,
+                        activity_id="call_back",
+                        task_id=f"task-{i}",
+                        data="{}",
+                        prev_hash="0" * 64,
+                        hash="0" * 64,
+                    )
+                )
+
+    service.db.run(write)
+    body = service.get(f"{URL}?from=2026-01-01&to=2026-01-31", "auditor1").get_json()
+    item = body["items"][0]
+    exact = [Fraction(w // timedelta(microseconds=1), 10**6) for w in waits]
+    assert item["completed"] == n
+    assert (item["median_wait_s"], item["p90_wait_s"]) == (percentile(exact, "0.5"), percentile(exact, "0.9"))
+
+
+def select_id(key: str, version: int):
+    return select(ProcessDefinition.id).where(
+        ProcessDefinition.key == key, ProcessDefinition.version == version
+    )
