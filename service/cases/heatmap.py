@@ -195,30 +195,34 @@ def _seconds(value: float | None) -> float | None:
 
 
 def _sqlite_waits(session: Session, waits) -> dict[str, tuple[int, Any, Any]]:
-    """Counts, and only the ranks each percentile lies between (0-based, in wait order)."""
-    counts = dict(
-        session.execute(select(waits.c.activity_id, func.count()).group_by(waits.c.activity_id)).all()
-    )
+    """One pass: per activity its count, and only the ranks each percentile lies between (0-based, in
+    wait order; a completion without a wait, if any, ranks after every wait and is left out of ``n``)."""
+    by_activity = {"partition_by": waits.c.activity_id}
     timed = select(
         waits.c.activity_id,
         waits.c.wait,
-        (func.row_number().over(partition_by=waits.c.activity_id, order_by=waits.c.wait) - 1).label("rank"),
-        func.count().over(partition_by=waits.c.activity_id).label("n"),
-    ).where(waits.c.wait.is_not(None))
-    timed = timed.subquery()
+        (func.row_number().over(**by_activity, order_by=(waits.c.wait.is_(None), waits.c.wait)) - 1).label(
+            "rank"
+        ),
+        func.count(waits.c.wait).over(**by_activity).label("n"),
+        func.count().over(**by_activity).label("total"),
+    ).subquery()
     last = timed.c.n - 1
-    needed = [last * 5 // 10, (last * 5 + 9) // 10, last * 9 // 10, (last * 9 + 9) // 10]
+    needed = [0, last * 5 // 10, (last * 5 + 9) // 10, last * 9 // 10, (last * 9 + 9) // 10]
     rows = session.execute(
-        select(timed.c.activity_id, timed.c.rank, timed.c.n, timed.c.wait).where(timed.c.rank.in_(needed))
+        select(timed.c.activity_id, timed.c.rank, timed.c.n, timed.c.total, timed.c.wait).where(
+            timed.c.rank.in_(needed)
+        )
     ).all()
-    ranks: dict[str, tuple[int, dict[int, int]]] = {}
-    for activity, rank, n, wait in rows:
-        ranks.setdefault(activity, (int(n), {}))[1][int(rank)] = int(wait)
-    out: dict[str, tuple[int, Any, Any]] = {}
-    for activity, count in counts.items():
-        n, values = ranks.get(activity, (0, {}))
-        out[activity] = (int(count), _interpolate(values, n, "0.5"), _interpolate(values, n, "0.9"))
-    return out
+    found: dict[str, tuple[int, int, dict[int, int]]] = {}
+    for activity, rank, n, total, wait in rows:
+        entry = found.setdefault(activity, (int(n), int(total), {}))
+        if wait is not None:
+            entry[2][int(rank)] = int(wait)
+    return {
+        activity: (total, _interpolate(values, n, "0.5"), _interpolate(values, n, "0.9"))
+        for activity, (n, total, values) in found.items()
+    }
 
 
 def _interpolate(values: dict[int, int], n: int, fraction: str) -> float | None:
