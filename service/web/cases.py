@@ -37,7 +37,10 @@ def cases(who: Actor):
         heat_args["hm_process"] = process  # the heat map of the process the list shows
 
     def read(session):
-        return (*instances_with_names(session, who, filters), heatmap_panel.panel(session, who, heat_args))
+        return (
+            *instances_with_names(session, who, filters),
+            heatmap_panel.panel(session, who, heat_args, eager=False),
+        )
 
     items, total, names, heat = database().read(read)
     body = render_template(

@@ -75,8 +75,11 @@ def _heat(value: Any, most: int) -> int:
     return max(1, min(LEVELS - 1, -(-value * (LEVELS - 1) // most)))
 
 
-def panel(session: Session, who: Actor, args: Any) -> dict[str, Any] | None:
-    """What the panel shows (None for a role that may not read heat maps)."""
+def panel(session: Session, who: Actor, args: Any, *, eager: bool = True) -> dict[str, Any] | None:
+    """What the panel shows (None for a role that may not read heat maps).
+
+    ``eager=False``: the figures only once the panel's form was sent (``hm_process`` given); until then
+    the form alone, so a busy page (the case list) does not read the history on every visit."""
     if who.role not in ROLES:
         return None
     choices = _choices(session, who)
@@ -108,6 +111,8 @@ def panel(session: Session, who: Actor, args: Any) -> dict[str, Any] | None:
             if messages == [heatmap.ORDER_ERROR]
             else gettext("Enter a date like %(example)s.", example=today.isoformat()),
         }
+        return view
+    if not eager and not asked:
         return view
     figures = heatmap.heatmap(session, who, process, start, end)
     most = max((i["waiting_now"] for i in figures["items"] if isinstance(i["waiting_now"], int)), default=0)

@@ -73,7 +73,11 @@ def test_heatmap_on_the_case_list_in_welsh(page_as, live):
 
     LIVE["url"] = live.url
     page = welsh_as(page_as, "auditor1")
-    page.goto(f"{live.url}/cases")
+    page.goto(f"{live.url}/cases")  # the case list draws it once a process is chosen
+    assert page.locator("#heatmap-diagram").count() == 0
+    page.get_by_role("button", name="Dangos y map gwres").click()
+    page.wait_for_load_state()
+    assert "hm_process=referral_casework" in page.url
     assert page.get_by_role("heading", name="Ble mae achosion yn aros", level=2).is_visible()
     table = _drawn(page, "Yn aros nawr", "Aros canolrifol")
     assert page.get_by_role("table", name=re.compile("Amseroedd aros ym mhob cam")).is_visible()

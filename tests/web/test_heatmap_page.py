@@ -94,6 +94,13 @@ def test_default_period_and_process(walk, web):
     assert f'<option value="{KEY}" selected>' in page  # referral_casework is not deployed here
 
 
+def test_the_case_list_reads_the_history_only_when_asked(walk, web):
+    page = web("auditor1").get("/cases").get_data(as_text=True)
+    assert 'id="hm_process"' in page and "Choose a process and a period, then show its heat map." in page
+    assert 'id="heatmap-figures"' not in page and not table(page)
+    assert "heatmap.js" not in page
+
+
 def test_the_case_list_shows_the_process_it_lists(walk, web):
     page = web("manager1").get(f"/cases?process={KEY}").get_data(as_text=True)
     assert f'<option value="{KEY}" selected>' in page
