@@ -75,6 +75,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/process-definitions"): frozenset({"admin"}),
     ("GET", "/process-definitions/*"): ANY_ROLE,
     ("GET", "/process-definitions/*/xml"): ANY_ROLE,
+    ("GET", "/process-definitions/*/heatmap"): frozenset({"manager", "commissioner", "auditor"}),
     ("POST", "/process-instances"): _CASEWORK,  # and then only the role of the start event's lane
     ("GET", "/process-instances"): ANY_ROLE,
     ("GET", "/process-instances/*"): ANY_ROLE,

@@ -161,6 +161,9 @@ MESSAGES = (
     N_("'{process}' has no version {version}"),
     N_("the mapping names elements the target version lacks"),
     N_("version {version} has no element '{id}'"),
+    N_("bad period"),
+    N_("a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM])"),
+    N_("must be after 'from'"),
     # the API's checks of a form's data (service.cases.instances, jsonschema)
     N_("this field is required"),
     N_("unknown field"),

@@ -17,7 +17,8 @@ from service.cases.end_reasons import END_REASONS
 from service.cases.end_reasons import LABELS as END_REASON_LABELS
 from service.http.csrf import csrf_protect
 from service.http.problem_texts import translate
-from service.web import forms, message_names, record, texts, variable_names
+from service.web import forms, heatmap_panel, message_names, record, texts, variable_names
+from service.web.charts import number
 from service.web.listing import PAGE, STATUSES, instances_with_names, page_count, page_number, process_names
 from service.web.session import database, login_required
 
@@ -31,9 +32,24 @@ def cases(who: Actor):
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     page = page_number(request.args)
     filters = {"process": process, "status": status, "limit": PAGE, "offset": (page - 1) * PAGE}
-    items, total, names = database().read(instances_with_names, who, filters)
-    return render_template(
+
+    heat_args = request.args.copy()
+    if process and not heat_args.get("hm_process"):
+        heat_args["hm_process"] = process  # the heat map of the process the list shows
+
+    def read(session):
+        return (
+            *instances_with_names(session, who, filters),
+            heatmap_panel.panel(session, who, heat_args, eager=False),
+        )
+
+    items, total, names, heat = database().read(read)
+    body = render_template(
         "cases.html",
+        heat=heat,
+        heat_action=url_for("web_cases.cases"),
+        heat_keep={"process": process or "", "status": status or ""},
+        fig=number,
         who=who,
         items=items,
         total=total,
@@ -44,6 +60,7 @@ def cases(who: Actor):
         page=page,
         pages=page_count(total),
     )
+    return body, 422 if heat and heat["error"] else 200
 
 
 @blp.route("/cases/<instance_id>")

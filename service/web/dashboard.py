@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
 
 from service.access.permissions import ROUTES, Actor
@@ -25,7 +25,7 @@ from service.cases import queries, slas
 from service.cases.reports import commissioning as commissioning_report
 from service.cases.reports import quarterly as reports
 from service.cases.reports import vocabulary, workbook
-from service.web import charts, texts
+from service.web import charts, heatmap_panel, texts
 from service.web.charts import Series
 from service.web.filters import language
 from service.web.session import database, login_required
@@ -99,6 +99,7 @@ def dashboard(who: Actor):
 
     def read(session):
         data: dict[str, Any] = {"escalations": _open_escalations(session, who, now)}
+        data["heat"] = heatmap_panel.panel(session, who, request.args)
         if may_cycles:
             data["cycles"] = commissioning_report.commissioning(session, who, now=now)
         if may_quarterly:
@@ -113,8 +114,12 @@ def dashboard(who: Actor):
     for item in (cycles or {}).get("items", []):  # the current step in the reader's language
         if item.get("step"):
             item["step_name"] = texts.task_name("commissioning_cycle", item["step"], item["step_name"])
-    return render_template(
+    heat = data["heat"]
+    page = render_template(
         "dashboard.html",
+        heat=heat,
+        heat_action=url_for("web_dashboard.dashboard"),
+        heat_keep={"quarter": request.args.get("quarter", "")},
         who=who,
         quarter=quarter,
         quarter_label=label,
@@ -135,6 +140,7 @@ def dashboard(who: Actor):
         now=now,
         fig=charts.number,
     )
+    return page, 422 if heat and heat["error"] else 200
 
 
 # -- what each section shows ------------------------------------------------------------------

@@ -107,6 +107,10 @@ ROWS: dict[tuple[str, str], tuple[Call, dict[str | None, int]]] = {
         lambda c: {"path": "/process-definitions/example_callback/xml"},
         everyone(200),
     ),
+    ("GET", "/process-definitions/*/heatmap"): (
+        lambda c: {"path": "/process-definitions/example_callback/heatmap"},
+        statuses(403, 200, 200, 403, 200),
+    ),
     ("POST", "/process-instances"): (
         lambda c: {
             "path": "/process-instances",

@@ -6,13 +6,16 @@ import json
 
 from flask import Response, request
 from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from service.access.permissions import require_role
 from service.base.problems import Invalid, Unsupported
 from service.cases import definitions as use
+from service.cases import heatmap
 from service.http.context import actor, db
 from service.http.schemas import Definition as DefinitionSchema
-from service.http.schemas import DefinitionList, DefinitionQuery, DeployResponse, Page
+from service.http.schemas import DefinitionList, DefinitionQuery, DeployResponse, Page, Strict
+from service.web import texts
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1", description="Process definitions")
 
@@ -100,3 +103,58 @@ def get_xml(query, key):
     actor()
     xml = db().read(lambda session: use.bpmn_xml(use.get_definition(session, key, query.get("version"))))
     return Response(xml, mimetype="application/xml")
+
+
+class HeatmapQuery(Strict):
+    """``from``/``to``: ISO dates (a whole local day) or date-times (no offset: Europe/London)."""
+
+    from_ = fields.String(
+        data_key="from",
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "start of the period (a date: its local midnight); default 90 days before 'to'"
+        },
+    )
+    to = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "end of the period (a date: included, to its end); default now"},
+    )
+
+    @post_load
+    def _period(self, data, **kwargs):
+        try:
+            return {"period": heatmap.period(data.get("from_"), data.get("to"))}
+        except Invalid as err:
+            raise ValidationError(err.errors or {}) from None
+
+
+class HeatmapItem(Schema):
+    activity_id = fields.String()
+    name = fields.String()
+    waiting_now = fields.Raw(metadata={"description": 'an integer; "<5" for a commissioner when 1 to 4'})
+    completed = fields.Raw(metadata={"description": 'an integer; "<5" for a commissioner when 1 to 4'})
+    median_wait_s = fields.Float(allow_none=True)
+    p90_wait_s = fields.Float(allow_none=True)
+
+
+class Heatmap(Schema):
+    process = fields.String()
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+    items = fields.List(fields.Nested(HeatmapItem))
+
+
+@blp.route("/process-definitions/<string:key>/heatmap")
+@blp.arguments(HeatmapQuery, location="query", unknown=RAISE)  # webargs would drop unknown parameters
+@blp.response(200, Heatmap)
+def get_heatmap(query, key):
+    """Per user task of the latest version: tasks waiting there now, tasks completed in the period and
+    the median and 90th percentile of their waits (``task_ready`` to ``task_completed``, seconds), from
+    the history of every version's instances.  Commissioners see counts 1-4 as ``"<5"`` and the wait
+    figures over fewer than 5 tasks as null."""
+    start, end = query["period"]
+    body = db().read(heatmap.heatmap, actor(), key, start, end)
+    for item in body["items"]:
+        item["name"] = texts.task_name(key, item["activity_id"], item["name"])
+    body["from_"] = body.pop("from")
+    return body
