@@ -32,7 +32,7 @@ def test_each_role_s_menu_links_only_pages_it_may_open(web):
         "advocate1": ["/inbox", "/cases"],
         "commissioner1": ["/dashboard", "/inbox", "/cases", "/start", "/supervision"],
         "auditor1": ["/audit", "/cases", "/dashboard"],
-        "admin1": ["/cases"],
+        "admin1": ["/cases", "/migrations"],
     }
     for user, links in menus.items():
         browser = web(user)

@@ -34,6 +34,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "from": ("From", "O"),
     "to": ("To", "I"),
     "voice_heard_rate": ("Voice heard (%)", "Llais wedi'i glywed (%)"),
+    "as_of": ("Computed at", "Wedi'i gyfrifo am"),
+    "stale": ("Not yet brought up to date", "Heb ei ddiweddaru eto"),
     # the figures inside the sections
     "total": ("Total", "Cyfanswm"),
     "by_source": ("By source", "Yn ôl ffynhonnell"),
