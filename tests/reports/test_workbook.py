@@ -76,9 +76,10 @@ def assert_workbook_is(data: bytes, report: dict, language: str) -> dict[str, di
             expected = [(k, v) for k, v in report.items() if k not in sections]
             # when it was computed (not a figure of ``report``): last on the summary, in the reader's words
             *rows, computed = rows
-            assert computed[1] == "as_of" and computed[0] == {"en": "Computed at", "cy": "Wedi'i gyfrifo am"}[
-                language
-            ]
+            assert (
+                computed[1] == "as_of"
+                and computed[0] == {"en": "Computed at", "cy": "Wedi'i gyfrifo am"}[language]
+            )
             assert datetime.fromisoformat(computed[2]).tzinfo is not None
         else:
             expected = _flat(report[sections[index - 1]], sections[index - 1])
