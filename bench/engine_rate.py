@@ -35,7 +35,9 @@ def models() -> dict:
     files += [(p.name, p.read_bytes()) for p in sorted((BENCH / "bpmn").glob("*.bpmn"))]
     forms = {
         "example_callback": {
-            p.stem: json.loads(p.read_text()) for p in (ROOT / "forms" / "example_callback").glob("*.json")
+            p.stem: json.loads(p.read_text())
+            for p in (ROOT / "forms" / "example_callback").glob("*.json")
+            if "." not in p.stem  # not a translation overlay (<form>.cy.json)
         }
     }
     return {m.key: m for m in compile_deployment(files, forms)}
