@@ -5,8 +5,9 @@
 Three things are timed per request, one request at a time (a single client: cost, not throughput),
 in alternating rounds so that a change of load on the shared machine hits all three alike:
 
-- **engine step + save**: in process, on the same database: read the stored state text (the service's engine settings), run
-  ``Runner.complete`` on it (parse, step, serialize), write the text back, commit;
+- **engine step + save**: in process, on the same database with the service's engine settings: read
+  the stored state text, run ``Runner.complete`` on it (parse, step, serialize), write the text back,
+  commit;
 - **HTTP floor**: ``bench/echo_app.py`` under gunicorn as the service is served, sent the same
   completion body by the same client;
 - **service**: ``POST /tasks/{id}/complete`` on ``advocacy-flow serve`` (1 worker), each task of an
@@ -18,25 +19,20 @@ The limit is the sum of the first two; the service's ratio to it is the figure (
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import subprocess
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import requests
 from sqlalchemy import Column, MetaData, String, Table, Text, select, update
+
+from service.store.db import make_engine
+from workflows.engine import Runner
 
 from .common import (
     CALL_BACK_DATA,
-    PYTHON,
-    ROOT,
     Client,
     Server,
     database,
-    free_port,
     median,
     pct,
     pg_available,
@@ -46,28 +42,13 @@ from .common import (
     workdir,
 )
 from .engine_rate import START_VARS, models
+from .http_floor import EchoServer
 
 TARGET = 1.5
 
 
-@dataclass
-class Times:
-    seconds: list[float] = field(default_factory=list)
-
-    def add(self, more: list[float]) -> None:
-        self.seconds.extend(more)
-
-    @property
-    def median(self) -> float:
-        return median(self.seconds)
-
-
-def engine_with_save(url: str, count: int) -> list[float]:
-    """Runner.complete between a read and a write of the state text, each in a committed transaction."""
-    from service.store.db import make_engine
-    from workflows.engine import Runner
-
-    runner = Runner(models()["example_callback"])
+def engine_with_save(runner: Runner, url: str, count: int) -> list[float]:
+    """Runner.complete between a read and a write of the state text, in one committed transaction."""
     meta = MetaData()
     table = Table(
         f"bench_state_{uuid.uuid4().hex[:8]}",
@@ -101,39 +82,6 @@ def engine_with_save(url: str, count: int) -> list[float]:
         engine.dispose()
 
 
-class EchoServer:
-    """bench/echo_app.py under gunicorn, served as ``advocacy-flow serve`` serves the service."""
-
-    def __init__(self, log_dir) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/api/v1"
-        self.log = open(log_dir / f"echo-{self.port}.log", "w")  # noqa: SIM115 - closed in __exit__
-
-    def __enter__(self) -> EchoServer:
-        options = ["--workers", "1", "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"]
-        self.proc = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", *options, "bench.echo_app:app"],
-            cwd=ROOT,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.post(f"{self.base}/echo", json={}, timeout=2)
-                return self
-            except requests.RequestException:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("the echo server did not start") from None
-                time.sleep(0.2)
-
-    def __exit__(self, *exc) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(20)
-        self.log.close()
-
-
 def floor(echo: EchoServer, count: int) -> list[float]:
     client = Client(echo.base, "none")
     times = []
@@ -158,36 +106,35 @@ def service(server: Server, token: str, count: int) -> list[float]:
     return times
 
 
-def measure(kind: str, completions: int, rounds: int) -> dict[str, Times]:
+def measure(kind: str, completions: int, rounds: int) -> dict[str, list[float]]:
     work = workdir()
-    got = {"engine step + save": Times(), "HTTP floor": Times(), "service": Times()}
+    runner = Runner(models()["example_callback"])
+    got: dict[str, list[float]] = {"engine step + save": [], "HTTP floor": [], "service": []}
     with database(kind, work) as db:
         token = tokens(db.url)["bench_manager"]
         with Server(db.url, 1, work) as server, EchoServer(work) as echo:
             service(server, token, 30)  # warm up: the worker parses the diagram, opens its pool
             floor(echo, 30)
-            engine_with_save(db.url, 30)
+            engine_with_save(runner, db.url, 30)
             per_round = max(1, completions // rounds)
             for _ in range(rounds):
-                got["engine step + save"].add(engine_with_save(db.url, per_round))
-                got["HTTP floor"].add(floor(echo, per_round))
-                got["service"].add(service(server, token, per_round))
+                got["engine step + save"] += engine_with_save(runner, db.url, per_round)
+                got["HTTP floor"] += floor(echo, per_round)
+                got["service"] += service(server, token, per_round)
     return got
 
 
-def report(kind: str, got: dict[str, Times]) -> float:
-    engine, echo, served = (got[k] for k in ("engine step + save", "HTTP floor", "service"))
-    limit = engine.median + echo.median
-    ratio = served.median / limit
-    say(f"\n### {kind}: one completion at a time, {len(served.seconds)} per kind (median, p90)\n")
+def report(kind: str, got: dict[str, list[float]]) -> None:
+    limit = median(got["engine step + save"]) + median(got["HTTP floor"])
+    ratio = median(got["service"]) / limit
+    say(f"\n### {kind}: one completion at a time, {len(got['service'])} per kind (median, p90)\n")
     say("| what | median | p90 |")
     say("|---|---|---|")
     for name, times in got.items():
-        say(f"| {name} | {times.median * 1000:.2f} ms | {pct(times.seconds, 90) * 1000:.2f} ms |")
+        say(f"| {name} | {median(times) * 1000:.2f} ms | {pct(times, 90) * 1000:.2f} ms |")
     say(f"| limit = engine step + save + HTTP floor | {limit * 1000:.2f} ms | |")
     verdict = "MET" if ratio <= TARGET else "MISSED"
     say(f"\nservice / limit = {ratio:.2f} (target <= {TARGET}): {verdict}")
-    return ratio
 
 
 def main() -> None:
