@@ -50,6 +50,10 @@ from workflows.state import (
     timer_of,
 )
 
+# What a step starts from: the stored state (its JSON text, or a dict), or a workflow already parsed
+# from it that nothing else holds (a parsed one is changed by the step; a text or dict never is).
+State = str | dict[str, Any] | BpmnWorkflow
+
 
 class TaskNotOpen(LookupError):
     """The task is not an open user task of this instance (completed, cancelled or unknown)."""
@@ -77,6 +81,9 @@ class Outcome:
     # update its task and deadline indexes without first reading them back.
     tasks_before: frozenset[str] | None = None
     timers_before: frozenset[str] | None = None
+    # The workflow ``state_text`` was serialized from (None after a cancel): the service may keep it
+    # for the instance's next step instead of parsing the text again (service/store/parsed.py).
+    workflow: BpmnWorkflow | None = None
 
     @property
     def state(self) -> dict[str, Any]:
@@ -126,7 +133,7 @@ class Runner:
 
     def complete(
         self,
-        state: str | dict[str, Any],
+        state: State,
         task_id: str,
         data: dict[str, Any],
         actor: str,
@@ -147,7 +154,7 @@ class Runner:
             task.run()
             return self._advance(workflow, trigger, prior)
 
-    def fire_timer(self, state: str | dict[str, Any], task_id: str, now: datetime | None = None) -> Outcome:
+    def fire_timer(self, state: State, task_id: str, now: datetime | None = None) -> Outcome:
         """Fire the waiting timer ``task_id`` now, whatever its due time (the scheduler decides when)."""
         with clock.at(now) as moment:
             workflow = self._load(state)
@@ -176,7 +183,7 @@ class Runner:
 
     def deliver(
         self,
-        state: str | dict[str, Any],
+        state: State,
         name: str,
         payload: dict[str, Any],
         actor: str | None,
@@ -219,7 +226,7 @@ class Runner:
 
     def cancel(
         self,
-        state: str | dict[str, Any],
+        state: State,
         actor: str,
         reason: str,
         now: datetime | None = None,
@@ -244,7 +251,7 @@ class Runner:
             events.append(EventDraft("instance_cancelled", data=data, actor=actor))
             return Outcome(dump(workflow), after, events, *_open_and_waiting(before))
 
-    def read(self, state: str | dict[str, Any], *, status: str | None = None) -> Snapshot:
+    def read(self, state: State, *, status: str | None = None) -> Snapshot:
         workflow = self._load(state)
         return snapshot(self.model, workflow, cancelled=status == "cancelled", error=status == "error")
 
@@ -261,8 +268,8 @@ class Runner:
         """Run the engine after ``trigger`` happened to ``workflow`` (a migration, say), as any step does."""
         return self._advance(workflow, trigger, prior)
 
-    def _load(self, state: str | dict[str, Any]) -> BpmnWorkflow:
-        workflow = load(self.model, state)
+    def _load(self, state: State) -> BpmnWorkflow:
+        workflow = state if isinstance(state, BpmnWorkflow) else load(self.model, state)
         workflow.script_engine = self._script_engine()
         return workflow
 
@@ -344,7 +351,7 @@ class Runner:
             )
         if error is None:
             prune(workflow)  # the finished part of the tree: the events hold the history
-        return Outcome(dump(workflow), after, events, *_open_and_waiting(prior))
+        return Outcome(dump(workflow), after, events, *_open_and_waiting(prior), workflow=workflow)
 
     def _error_event(
         self, err: Exception, saved: dict[UUID, dict[str, Any]], workflow: BpmnWorkflow

@@ -50,6 +50,15 @@ def reminder_share() -> float:
     return share if 0 < share < 1 else 0.75
 
 
+def parsed_cache_size() -> int:
+    """``ADVOCACY_FLOW_PARSED_CACHE``: how many instances' parsed states a worker keeps between steps."""
+    try:
+        size = int(os.environ.get("ADVOCACY_FLOW_PARSED_CACHE", "256"))
+    except ValueError:
+        return 256
+    return max(size, 0)
+
+
 def smtp_url() -> str | None:
     """``ADVOCACY_FLOW_SMTP_URL`` (``smtp://host:port``): reminders are also e-mailed when set."""
     return os.environ.get("ADVOCACY_FLOW_SMTP_URL") or None

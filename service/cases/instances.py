@@ -29,7 +29,7 @@ from service.cases import (
 )
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.cases.reports import touches
-from service.store import persist
+from service.store import parsed, persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
 from workflows.calendar import parse_datetime
 from workflows.engine import EventDraft, NoWaitingEvent, Outcome, Runner, TaskNotOpen
@@ -86,6 +86,7 @@ def _store(
 ) -> ProcessInstance:
     before = dict(instance.variables or {})  # a new instance: {}
     changed = persist.apply(session, instance, model, outcome, now)
+    parsed.keep(session, instance, model, outcome.workflow)  # for its next step, once this commits
     # The stored quarterly returns this case counts in, before the step and after it, go dirty at commit.
     touches.mark_instance(session, instance.process_key, before, instance.variables)
     session.info.setdefault("deadlines_changed", []).extend(d.id for d in changed)
@@ -298,7 +299,9 @@ def complete_task(
         raise Conflict("the instance is in error; see its last history event")
     data = {**data, **casework_rules.recorded(session, instance, task.activity_id, data)}
     try:
-        outcome = runner(session, model).complete(instance.state, task_id, data, actor.username, now)
+        outcome = runner(session, model).complete(
+            parsed.take(session, instance, model), task_id, data, actor.username, now
+        )
     except TaskNotOpen:
         raise Conflict(f"task {task_id} is no longer open") from None
     meta = model.user_tasks.get(task.activity_id)
@@ -349,7 +352,7 @@ def deliver_message(
             raise Forbidden(f"the {actor.role} role may not send messages to '{instance.process_key}'")
         try:
             outcome = runner(session, model).deliver(
-                instance.state, name, payload, actor.username if actor else None, now
+                parsed.take(session, instance, model), name, payload, actor.username if actor else None, now
             )
         except NoWaitingEvent:
             continue
@@ -372,7 +375,9 @@ def deliver_to_instance(
         raise Conflict(f"the case is not waiting for '{name}'")
     _, model = load_instance(session, instance.id)
     try:
-        outcome = runner(session, model).deliver(instance.state, name, payload, by, now)
+        outcome = runner(session, model).deliver(
+            parsed.take(session, instance, model), name, payload, by, now
+        )
     except NoWaitingEvent:
         raise Conflict(f"the case is not waiting for '{name}'") from None
     return _store(session, instance, model, outcome, now)
@@ -397,7 +402,9 @@ def cancel_instance(
     instance, model = load_instance(session, instance_id)
     if instance.status in ("completed", "cancelled"):
         raise Conflict(f"the instance is already {instance.status}")
-    outcome = runner(session, model).cancel(instance.state, actor.username, reason, now, reason_code)
+    outcome = runner(session, model).cancel(
+        parsed.take(session, instance, model), actor.username, reason, now, reason_code
+    )
     return _store(session, instance, model, outcome, now)
 
 
@@ -414,7 +421,9 @@ def fire_deadline(
         touches.mark_instance(session, instance.process_key, instance.variables)  # a pending count moved
         return None
     try:
-        outcome = runner(session, model).fire_timer(instance.state, deadline.task_id, now)
+        outcome = runner(session, model).fire_timer(
+            parsed.take(session, instance, model), deadline.task_id, now
+        )
     except NoWaitingEvent:
         deadline.status = "cancelled"
         touches.mark_instance(session, instance.process_key, instance.variables)

@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.base.config import reminder_share
+from service.store.batch import Write, Writes, rows_insert
 from service.store.models import Deadline, HistoryEvent, ProcessInstance, Task
 from workflows.engine import EventDraft, Outcome
 from workflows.history import chain
@@ -45,7 +46,11 @@ def append_events(
 
 
 def _insert_events(
-    session: Session, instance: ProcessInstance, drafts: list[EventDraft], now: datetime
+    session: Session,
+    instance: ProcessInstance,
+    drafts: list[EventDraft],
+    now: datetime,
+    writes: Writes | None = None,
 ) -> list[dict]:
     events = chain(
         (
@@ -64,7 +69,7 @@ def _insert_events(
     )
     if events:
         # One batched INSERT (Core, no ORM objects: nothing reads them back, their ids are not needed).
-        session.connection().execute(
+        (writes or Writes(session.connection(), combine=False)).add(
             _INSERT_EVENTS,
             [
                 {
@@ -85,7 +90,10 @@ def _insert_events(
     return events
 
 
-_INSERT_EVENTS = insert(HistoryEvent.__table__)
+_INSERT_EVENTS = rows_insert(
+    HistoryEvent.__table__,
+    ("instance_id", "seq", "at", "type", "actor", "activity_id", "task_id", "data", "prev_hash", "hash"),
+)
 
 
 def apply(
@@ -104,7 +112,9 @@ def apply(
     """
     snap = outcome.snapshot
     new = instance.last_seq == 0  # a new instance has no task or deadline rows to look up
-    events = _insert_events(session, instance, outcome.events, now)
+    # Held and sent with the instance's UPDATE (see batch.py); a new instance's run at once.
+    writes = Writes(session.connection(), combine=not new)
+    events = _insert_events(session, instance, outcome.events, now, None if new else writes)
     values: dict[str, Any] = {
         "state": outcome.state_text,
         "status": snap.status,
@@ -120,36 +130,37 @@ def apply(
         values["ended_at"] = now
     if new:
         _insert_instance(session, instance, values)  # before the rows that refer to it
-    else:
-        _update_instance(session, instance, values)
-
-    changed, deadlines = _sync_deadlines(session, instance, model, outcome, now, new=new)
-    tasks = _sync_tasks(session, instance, model, outcome, now, new=new)
+    changed, deadlines = _sync_deadlines(session, instance, model, outcome, now, writes, new=new)
+    tasks = _sync_tasks(session, instance, model, outcome, now, writes, new=new)
+    if not new:
+        _update_instance(writes, instance, values)  # with the writes held for it
     session.info.setdefault(_WRITTEN, {})[instance.id] = (tasks, deadlines)
     return changed
 
 
 _INSTANCES = ProcessInstance.__table__
 _INSERT_INSTANCE = insert(_INSTANCES)
-_UPDATE_INSTANCE = (
-    update(_INSTANCES)
-    .where(_INSTANCES.c.id == bindparam("_id"), _INSTANCES.c.row_version == bindparam("_version"))
-    .values(
-        {
-            name: bindparam(f"v_{name}")
-            for name in (
-                "state",
-                "status",
-                "stage",
-                "end_state",
-                "variables",
-                "waiting_messages",
-                "last_seq",
-                "last_hash",
-                "ended_at",
-                "row_version",
-            )
-        }
+_UPDATE_INSTANCE = Write(
+    lambda p, _: (
+        update(_INSTANCES)
+        .where(_INSTANCES.c.id == bindparam(f"{p}_id"), _INSTANCES.c.row_version == bindparam(f"{p}_version"))
+        .values(
+            {
+                name: bindparam(f"{p}v_{name}", type_=_INSTANCES.c[name].type)
+                for name in (
+                    "state",
+                    "status",
+                    "stage",
+                    "end_state",
+                    "variables",
+                    "waiting_messages",
+                    "last_seq",
+                    "last_hash",
+                    "ended_at",
+                    "row_version",
+                )
+            }
+        )
     )
 )
 
@@ -165,15 +176,15 @@ def _insert_instance(session: Session, instance: ProcessInstance, values: dict[s
     session.add(instance)
 
 
-def _update_instance(session: Session, instance: ProcessInstance, values: dict[str, Any]) -> None:
+def _update_instance(writes: Writes, instance: ProcessInstance, values: dict[str, Any]) -> None:
     """UPDATE the instance's row if nobody else moved its version since it was read."""
     version = instance.row_version
     values = {**values, "row_version": version + 1}
-    result = session.connection().execute(
+    rowcount = writes.send(
         _UPDATE_INSTANCE,
         {**{f"v_{name}": value for name, value in values.items()}, "_id": instance.id, "_version": version},
     )
-    if result.rowcount != 1:
+    if rowcount != 1:
         raise StaleDataError(f"process instance {instance.id} was changed by another step")
     _loaded(instance, values)
 
@@ -217,16 +228,25 @@ def written(session: Session, instance_id: str) -> tuple[list[Task], list[Deadli
 
 
 _DEADLINES = Deadline.__table__
-_PENDING_OF = (_DEADLINES.c.instance_id == bindparam("_instance"), _DEADLINES.c.status == "pending")
-_FIRE_DEADLINES = (
-    update(_DEADLINES)
-    .where(*_PENDING_OF, _DEADLINES.c.task_id.in_(bindparam("_ids", expanding=True)))
-    .values(status="fired", fired_at=bindparam("_at", type_=_DEADLINES.c.fired_at.type))
+
+
+def _pending_of(p: str):
+    return (_DEADLINES.c.instance_id == bindparam(f"{p}_instance"), _DEADLINES.c.status == "pending")
+
+
+_FIRE_DEADLINES = Write(
+    lambda p, _: (
+        update(_DEADLINES)
+        .where(*_pending_of(p), _DEADLINES.c.task_id.in_(bindparam(f"{p}_ids", expanding=True)))
+        .values(status="fired", fired_at=bindparam(f"{p}_at", type_=_DEADLINES.c.fired_at.type))
+    )
 )
-_CANCEL_DEADLINES = (
-    update(_DEADLINES)
-    .where(*_PENDING_OF, _DEADLINES.c.task_id.not_in(bindparam("_keep", expanding=True)))
-    .values(status="cancelled", fired_at=None)
+_CANCEL_DEADLINES = Write(  # "the rest": run with the fired ones kept, so no row is written twice
+    lambda p, _: (
+        update(_DEADLINES)
+        .where(*_pending_of(p), _DEADLINES.c.task_id.not_in(bindparam(f"{p}_keep", expanding=True)))
+        .values(status="cancelled", fired_at=None)
+    )
 )
 _DEADLINES_OF_TIMERS = select(Deadline).where(
     Deadline.instance_id == bindparam("_instance"), Deadline.task_id.in_(bindparam("_ids", expanding=True))
@@ -240,6 +260,7 @@ def _sync_deadlines(
     model: ProcessModel,
     outcome: Outcome,
     now: datetime,
+    writes: Writes,
     *,
     new: bool = False,
 ) -> tuple[list[Deadline], list[Deadline]]:
@@ -258,10 +279,8 @@ def _sync_deadlines(
         )
         own = _own(session, Deadline, instance.id, "pending")
         if fired:
-            session.connection().execute(
-                _FIRE_DEADLINES, {"_instance": instance.id, "_ids": fired, "_at": now}
-            )
-        session.connection().execute(_CANCEL_DEADLINES, {"_instance": instance.id, "_keep": sorted(current)})
+            writes.add(_FIRE_DEADLINES, {"_instance": instance.id, "_ids": fired, "_at": now})
+        writes.add(_CANCEL_DEADLINES, {"_instance": instance.id, "_keep": sorted({*current, *fired})})
         for deadline in own:
             if deadline.task_id in fired:
                 _loaded(deadline, {"status": "fired", "fired_at": now})
@@ -384,23 +403,32 @@ def _insert_fired_at_once(
 
 
 _TASKS = Task.__table__
-_OPEN_OF = (_TASKS.c.instance_id == bindparam("_instance"), _TASKS.c.status == "open")
-_COMPLETE_TASKS = (
-    update(_TASKS)
-    .where(*_OPEN_OF, _TASKS.c.id.in_(bindparam("_ids", expanding=True)))
-    .values(
-        status="completed",
-        completed_at=bindparam("_at", type_=_TASKS.c.completed_at.type),
-        completed_by=bindparam("_by", type_=_TASKS.c.completed_by.type),
+
+
+def _open_of(p: str):
+    return (_TASKS.c.instance_id == bindparam(f"{p}_instance"), _TASKS.c.status == "open")
+
+
+_COMPLETE_TASKS = Write(
+    lambda p, _: (
+        update(_TASKS)
+        .where(*_open_of(p), _TASKS.c.id.in_(bindparam(f"{p}_ids", expanding=True)))
+        .values(
+            status="completed",
+            completed_at=bindparam(f"{p}_at", type_=_TASKS.c.completed_at.type),
+            completed_by=bindparam(f"{p}_by", type_=_TASKS.c.completed_by.type),
+        )
     )
 )
-_CANCEL_TASKS = (
-    update(_TASKS)
-    .where(*_OPEN_OF, _TASKS.c.id.not_in(bindparam("_keep", expanding=True)))
-    .values(
-        status="cancelled",
-        completed_at=bindparam("_at", type_=_TASKS.c.completed_at.type),
-        completed_by=None,
+_CANCEL_TASKS = Write(  # "the rest": run with the completed ones kept, so no row is written twice
+    lambda p, _: (
+        update(_TASKS)
+        .where(*_open_of(p), _TASKS.c.id.not_in(bindparam(f"{p}_keep", expanding=True)))
+        .values(
+            status="cancelled",
+            completed_at=bindparam(f"{p}_at", type_=_TASKS.c.completed_at.type),
+            completed_by=None,
+        )
     )
 )
 _OPEN_TASKS = select(Task).where(
@@ -408,7 +436,7 @@ _OPEN_TASKS = select(Task).where(
     Task.status == "open",
     Task.id.in_(bindparam("_ids", expanding=True)),
 )
-_INSERT_TASKS = insert(_TASKS)
+_INSERT_TASKS = rows_insert(_TASKS, tuple(c.key for c in _TASKS.columns))
 
 
 def _sync_tasks(
@@ -417,6 +445,7 @@ def _sync_tasks(
     model: ProcessModel,
     outcome: Outcome,
     now: datetime,
+    writes: Writes,
     *,
     new: bool = False,
 ) -> list[Task]:
@@ -437,12 +466,12 @@ def _sync_tasks(
         for task_id, actor in done.items():
             by_actor.setdefault(actor, []).append(task_id)
         for actor, ids in by_actor.items():
-            session.connection().execute(
+            writes.add(
                 _COMPLETE_TASKS, {"_instance": instance.id, "_ids": sorted(ids), "_at": now, "_by": actor}
             )
         if before is None or before - now_open.keys() - completed.keys():
-            session.connection().execute(
-                _CANCEL_TASKS, {"_instance": instance.id, "_keep": sorted(now_open), "_at": now}
+            writes.add(
+                _CANCEL_TASKS, {"_instance": instance.id, "_keep": sorted({*now_open, *done}), "_at": now}
             )
         for task in own:
             if task.id in done:
@@ -486,8 +515,6 @@ def _sync_tasks(
             row.due_at = due  # the ORM flushes the change
         rows.append(row)
     if created:
-        session.connection().execute(
-            _INSERT_TASKS, [{c.key: getattr(t, c.key) for c in _TASKS.columns} for t in created]
-        )
+        writes.add(_INSERT_TASKS, [{c.key: getattr(t, c.key) for c in _TASKS.columns} for t in created])
         _attach(session, created)
     return rows
