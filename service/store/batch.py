@@ -17,24 +17,20 @@ The combined statement is built once per shape (which writes, how many rows) and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, union_all
 from sqlalchemy.sql.dml import UpdateBase
 
 
-@dataclass(frozen=True, eq=False)
 class Write:
-    """A write statement, built with every bound parameter's name behind ``prefix``.
+    """A write statement: ``build(prefix, rows)`` makes it with every bound parameter's name behind
+    ``prefix``; ``rows`` is the number of VALUES rows of a multi-row INSERT, 0 for any other statement.
+    ``statement`` is the one run on its own (no prefix)."""
 
-    ``rows`` (a multi-row INSERT) is the number of VALUES rows, 0 for any other statement.
-    """
-
-    build: Callable[[str, int], UpdateBase]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "statement", self.build("", 0))
+    def __init__(self, build: Callable[[str, int], UpdateBase]) -> None:
+        self.build = build
+        self.statement = build("", 0)
 
 
 def rows_insert(table: Table, columns: tuple[str, ...]) -> Write:
@@ -67,13 +63,13 @@ class Writes:
         if self.combine:
             self.pending.append((write, params))
         else:
-            self.connection.execute(write.statement, params)  # type: ignore[attr-defined]
+            self.connection.execute(write.statement, params)
 
     def send(self, last: Write, params: dict[str, Any]) -> int:
         """Send what is pending with ``last`` (an UPDATE); returns the rows ``last`` changed."""
         pending, self.pending = self.pending, []
         if not pending:
-            return self.connection.execute(last.statement, params).rowcount  # type: ignore[attr-defined]
+            return self.connection.execute(last.statement, params).rowcount
         shape = (last, tuple((w, len(p) if isinstance(p, list) else 0) for w, p in pending))
         statement = _combined.get(shape)
         if statement is None:

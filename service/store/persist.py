@@ -13,14 +13,15 @@ objects are then set to what was written, as loaded values, so the ORM has nothi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import BindParameter, Column, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.dml import UpdateBase
 
 from service.base.config import reminder_share
 from service.store.batch import Write, Writes, rows_insert
@@ -230,23 +231,43 @@ def written(session: Session, instance_id: str) -> tuple[list[Task], list[Deadli
 _DEADLINES = Deadline.__table__
 
 
-def _pending_of(p: str):
-    return (_DEADLINES.c.instance_id == bindparam(f"{p}_instance"), _DEADLINES.c.status == "pending")
+def _close(
+    table: Table, key: Column, status: str, values: Callable[[str], dict[str, Any]], *, rest: bool = False
+) -> Write:
+    """UPDATE the instance's rows in ``status`` whose ``key`` is in ``ids`` (``rest``: not in ``keep``)."""
+
+    def build(p: str, _rows: int) -> UpdateBase:
+        match = (
+            key.not_in(bindparam(f"{p}_keep", expanding=True))
+            if rest
+            else key.in_(bindparam(f"{p}_ids", expanding=True))
+        )
+        return (
+            update(table)
+            .where(table.c.instance_id == bindparam(f"{p}_instance"), table.c.status == status, match)
+            .values(values(p))
+        )
+
+    return Write(build)
 
 
-_FIRE_DEADLINES = Write(
-    lambda p, _: (
-        update(_DEADLINES)
-        .where(*_pending_of(p), _DEADLINES.c.task_id.in_(bindparam(f"{p}_ids", expanding=True)))
-        .values(status="fired", fired_at=bindparam(f"{p}_at", type_=_DEADLINES.c.fired_at.type))
-    )
+def _at(p: str, column: Column) -> BindParameter:
+    """The moment the rows are closed (``_at``), typed as ``column``."""
+    return bindparam(f"{p}_at", type_=column.type)
+
+
+_FIRE_DEADLINES = _close(
+    _DEADLINES,
+    _DEADLINES.c.task_id,
+    "pending",
+    lambda p: {"status": "fired", "fired_at": _at(p, _DEADLINES.c.fired_at)},
 )
-_CANCEL_DEADLINES = Write(  # "the rest": run with the fired ones kept, so no row is written twice
-    lambda p, _: (
-        update(_DEADLINES)
-        .where(*_pending_of(p), _DEADLINES.c.task_id.not_in(bindparam(f"{p}_keep", expanding=True)))
-        .values(status="cancelled", fired_at=None)
-    )
+_CANCEL_DEADLINES = _close(  # "the rest": run with the fired ones kept, so no row is written twice
+    _DEADLINES,
+    _DEADLINES.c.task_id,
+    "pending",
+    lambda p: {"status": "cancelled", "fired_at": None},
+    rest=True,
 )
 _DEADLINES_OF_TIMERS = select(Deadline).where(
     Deadline.instance_id == bindparam("_instance"), Deadline.task_id.in_(bindparam("_ids", expanding=True))
@@ -405,31 +426,22 @@ def _insert_fired_at_once(
 _TASKS = Task.__table__
 
 
-def _open_of(p: str):
-    return (_TASKS.c.instance_id == bindparam(f"{p}_instance"), _TASKS.c.status == "open")
-
-
-_COMPLETE_TASKS = Write(
-    lambda p, _: (
-        update(_TASKS)
-        .where(*_open_of(p), _TASKS.c.id.in_(bindparam(f"{p}_ids", expanding=True)))
-        .values(
-            status="completed",
-            completed_at=bindparam(f"{p}_at", type_=_TASKS.c.completed_at.type),
-            completed_by=bindparam(f"{p}_by", type_=_TASKS.c.completed_by.type),
-        )
-    )
+_COMPLETE_TASKS = _close(
+    _TASKS,
+    _TASKS.c.id,
+    "open",
+    lambda p: {
+        "status": "completed",
+        "completed_at": _at(p, _TASKS.c.completed_at),
+        "completed_by": bindparam(f"{p}_by", type_=_TASKS.c.completed_by.type),
+    },
 )
-_CANCEL_TASKS = Write(  # "the rest": run with the completed ones kept, so no row is written twice
-    lambda p, _: (
-        update(_TASKS)
-        .where(*_open_of(p), _TASKS.c.id.not_in(bindparam(f"{p}_keep", expanding=True)))
-        .values(
-            status="cancelled",
-            completed_at=bindparam(f"{p}_at", type_=_TASKS.c.completed_at.type),
-            completed_by=None,
-        )
-    )
+_CANCEL_TASKS = _close(  # "the rest": run with the completed ones kept, so no row is written twice
+    _TASKS,
+    _TASKS.c.id,
+    "open",
+    lambda p: {"status": "cancelled", "completed_at": _at(p, _TASKS.c.completed_at), "completed_by": None},
+    rest=True,
 )
 _OPEN_TASKS = select(Task).where(
     Task.instance_id == bindparam("_instance"),
