@@ -126,6 +126,9 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
+        # An instance's open tasks (a step closes "the rest"): without it SQLite searches every open
+        # task of every instance through ix_tasks_status_role.
+        Index("ix_tasks_instance_status", "instance_id", "status"),
         Index("ix_tasks_status_role", "status", "role"),
         Index("ix_tasks_status_assignee", "status", "assignee"),
         Index("ix_tasks_status_due", "status", "due_at"),
@@ -151,9 +154,7 @@ class Task(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    instance_id: Mapped[str] = mapped_column(
-        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
-    )
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
     process_key: Mapped[str] = mapped_column(String(128))
     activity_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(255))
@@ -172,13 +173,12 @@ class Deadline(Base):
     __tablename__ = "deadlines"
     __table_args__ = (
         Index("ix_deadlines_status_due", "status", "due_at"),
+        Index("ix_deadlines_instance_status", "instance_id", "status"),  # as ix_tasks_instance_status
         UniqueConstraint("instance_id", "task_id", name="uq_deadline_instance_task"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[str] = mapped_column(
-        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
-    )
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
     task_id: Mapped[str] = mapped_column(String(36))
     activity_id: Mapped[str] = mapped_column(String(128))
     attached_to: Mapped[str | None] = mapped_column(String(128))
