@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from service.access.permissions import ROLES, Actor
@@ -206,20 +206,32 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def authenticate(session: Session | Connection, token: str) -> Actor:
+    return authenticate_with(session, token, TOKEN_CHECK, {})[0]
+
+
+def authenticate_with(
+    session: Session | Connection, token: str, statement: Select, params: dict[str, Any]
+) -> tuple[Actor, Row]:
+    """``authenticate`` by ``statement``: ``TOKEN_CHECK``, or a SELECT whose first columns are its columns
+    and whose other columns read what the caller's request needs next, in the same round trip.
+
+    Returns the caller and the row (401 when the token is unknown, expired or revoked, or its user
+    inactive).
+    """
     now = datetime.now(UTC)
     if len(token) > 256:
         raise Unauthorized("unknown token")
-    row = session.execute(_TOKEN_CHECK, {"token_hash": _token_hash(token)}).first()
+    row = session.execute(statement, {**params, "token_hash": _token_hash(token)}).first()
     if row is None:
         raise Unauthorized("unknown token")
-    revoked_at, expires_at, active, username, role, language = row
+    revoked_at, expires_at, active, username, role, language = row[:6]
     if revoked_at is not None or expires_at <= now or not active:
         raise Unauthorized("the token has expired or was revoked")
-    return Actor(username=username, role=role, language=language)
+    return Actor(username=username, role=role, language=language), row
 
 
 # One statement, built once, reading only the columns the check needs (every request runs it).
-_TOKEN_CHECK = (
+TOKEN_CHECK = (
     select(ApiToken.revoked_at, ApiToken.expires_at, User.active, User.username, User.role, User.language)
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))

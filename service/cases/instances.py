@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from service.access import auth
 from service.access.permissions import Actor, check_can_work, may_know, require_role
 from service.base.problems import Conflict, Forbidden, Invalid, NotFound
 from service.cases import (
@@ -174,12 +175,43 @@ _TASK_WITH_INSTANCE = (  # built once: every completion and claim runs it
 
 
 def load_task(session: Session, task_id: str) -> tuple[Task, ProcessInstance, ProcessModel]:
-    """A task with its instance and model, in one SELECT (404 for an unknown task)."""
+    """A task with its instance and model, in one SELECT (404 for an unknown task).
+
+    No SELECT when ``authenticate_for_task`` read them in this session already.
+    """
+    held = session.info.get(_HELD_TASKS, {}).pop(task_id, None)
+    if held is not None:
+        return held
     row = session.execute(_TASK_WITH_INSTANCE, {"_task": task_id}).first() if _is_uuid(task_id) else None
     if row is None:
         raise NotFound(f"no task {task_id}")
     task, instance, checksum = row
     return task, instance, _model(session, instance.definition_id, checksum)
+
+
+def authenticate_for_task(session: Session, token: str, task_id: str) -> Actor:
+    """The caller of a request about a task (as ``auth.authenticate``), with the task, its instance and
+    model read in the same SELECT and held for this session's ``load_task``: a step's transaction then
+    starts with one round trip instead of two.  An unknown task is held as nothing (the step's 404)."""
+    who, row = auth.authenticate_with(
+        session, token, _CALLER_AND_TASK, {"_task": task_id if _is_uuid(task_id) else None}
+    )
+    task, instance, checksum = row[-3:]
+    if task is not None:
+        model = _model(session, instance.definition_id, checksum)
+        session.info.setdefault(_HELD_TASKS, {})[task_id] = (task, instance, model)
+    return who
+
+
+_HELD_TASKS = "tasks_read_with_the_caller"
+_CALLER = auth.TOKEN_CHECK.subquery("caller")
+_CALLER_AND_TASK = (  # the token's row, and the task's (NULLs for an unknown task)
+    select(_CALLER, Task, ProcessInstance, ProcessDefinition.checksum)
+    .select_from(_CALLER)
+    .outerjoin(Task, Task.id == bindparam("_task", type_=String))
+    .outerjoin(ProcessInstance, ProcessInstance.id == Task.instance_id)
+    .outerjoin(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+)
 
 
 def _is_uuid(value: str) -> bool:

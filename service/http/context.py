@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import current_app, g, request
+from sqlalchemy.orm import Session
 
 from service.access.auth import authenticate
 from service.access.permissions import Actor
@@ -28,3 +32,32 @@ def actor() -> Actor:
     if known is None:
         known = g.actor = db().peek(authenticate, bearer_token())
     return known
+
+
+# Routes whose step reads its first rows with the caller's token check, in one statement (PostgreSQL:
+# ``Database.begin_early``): route key -> read(session, token, view args) -> the caller.
+EARLY_READS: dict[tuple[str, str], Callable[[Session, str, dict[str, Any]], Actor]] = {}
+
+
+def caller_with_early_read(key: tuple[str, str]) -> Actor:
+    """``actor()``; for a route of ``EARLY_READS``, checked in a session begun for its step, which
+    the view then takes with ``early_session()`` (closed at the end of the request if it does not)."""
+    read = EARLY_READS.get(key)
+    early = None
+    if read is not None and g.get("actor") is None:
+        early = db().begin_early(read, bearer_token(), request.view_args or {})
+    if early is None:
+        return actor()
+    g.actor, g.early_session = early
+    return g.actor
+
+
+def early_session() -> Session | None:
+    """The session the request's token check began for its step (see ``caller_with_early_read``)."""
+    return g.pop("early_session", None)
+
+
+def close_early_session(_error: BaseException | None = None) -> None:
+    session = early_session()
+    if session is not None:
+        session.close()

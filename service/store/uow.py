@@ -39,15 +39,20 @@ class Database:
             threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
         )
 
-    def run(self, use_case: Callable[..., T], *args, **kwargs) -> T:
+    def run(self, use_case: Callable[..., T], *args, begun: Session | None = None, **kwargs) -> T:
         """Run ``use_case(session, *args, **kwargs)`` in a transaction, retrying lost races.
+
+        ``begun``: a session of ``begin_early`` that already read what the use case starts from (its
+        first attempt runs in it, a retry in a fresh one); closed here in every case.
 
         Also retried: a connection found dead before the commit was sent (the database restarted,
         or dropped an idle connection), since nothing of the transaction can have been kept.
         A connection lost during the commit is not retried: the commit may have happened.
         """
         for attempt in range(1, RETRIES + 1):
-            with self._writer, self.sessions() as session:
+            session_for_attempt = begun if begun is not None else self.sessions()
+            begun = None
+            with self._writer, session_for_attempt as session:
                 committing = False
                 try:
                     result = use_case(session, *args, **kwargs)
@@ -74,6 +79,30 @@ class Database:
                     log.exception("an action after the commit failed")
             return result
         raise Conflict("the record was changed by another request at the same time; try again")
+
+    def begin_early(self, read: Callable[..., T], *args) -> tuple[T, Session] | None:
+        """``read(session, *args)`` in a session begun for a step, before the request reaches its use
+        case (the caller's token check, with what the step reads first); returns what it read and the
+        session, to hand to ``run(begun=...)`` or close.  On failure the session is closed.
+
+        None (do it the usual way) on SQLite, where a statement costs no round trip and a step's
+        transaction takes the one write lock, which a request must not hold before it is known to come
+        from a caller who may make it; and when the connection was found dead (as ``peek`` retries).
+        """
+        if self.engine.dialect.name == "sqlite":
+            return None
+        session = self.sessions()
+        try:
+            return read(session, *args), session
+        except OperationalError as err:
+            session.close()
+            if _lost_connection(err):
+                log.warning("database connection lost; reading the usual way")
+                return None
+            raise
+        except BaseException:
+            session.close()
+            raise
 
     def read(self, query: Callable[..., T], *args, **kwargs) -> T:
         """Run a read-only ``query(session, ...)``; anything it writes (e.g. an audit read) is committed."""
