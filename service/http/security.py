@@ -53,6 +53,13 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 
+_DEFAULTS = {  # by "is it a page": what a response gets unless its view set the header itself
+    False: tuple({**HEADERS, "Content-Security-Policy": API_CSP}.items()),
+    # Pages keep the referrer within the site: with "no-referrer" a browser sends "Origin: null"
+    # on a form post, and the CSRF origin check could not tell the site's own forms apart.
+    True: tuple({**HEADERS, "Referrer-Policy": "same-origin", "Content-Security-Policy": HTML_CSP}.items()),
+}
+
 
 def init_security(app: Flask, *, secure_cookies: bool | None = None) -> None:
     """Install the request gate, the response headers, the session cookie settings and CSRF helpers."""
@@ -181,16 +188,9 @@ def _scan(value: Any) -> tuple[list[str], int]:
 
 
 def _headers(response):
-    if response.mimetype == "text/html":
-        # Pages keep the referrer within the site: with "no-referrer" a browser sends "Origin: null"
-        # on a form post, and the CSRF origin check could not tell the site's own forms apart.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if "Content-Security-Policy" not in response.headers:
-        response.headers["Content-Security-Policy"] = (
-            HTML_CSP if response.mimetype == "text/html" else API_CSP
-        )
+    html = response.mimetype == "text/html"
+    present = {name.lower() for name, _ in response.headers.items()}  # setdefault raises on each miss
+    response.headers.extend([(name, value) for name, value in _DEFAULTS[html] if name.lower() not in present])
     if not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"

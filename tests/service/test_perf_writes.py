@@ -155,8 +155,10 @@ def test_a_write_request_is_a_handful_of_statements(deployed):
 
     def count(conn, cursor, statement, *args):
         kind = statement.split()[0].upper()
-        # the token check is not the step's; BEGIN (SQLite) is no round trip of its own on PostgreSQL
-        if kind != "BEGIN" and "api_tokens" not in statement and " users" not in statement:
+        # the token check on its own is not the step's (on PostgreSQL a completion's one SELECT holds
+        # it); BEGIN (SQLite) is no round trip of its own on PostgreSQL
+        caller_only = ("api_tokens" in statement or " users" in statement) and "tasks" not in statement
+        if kind != "BEGIN" and not caller_only:
             seen.append(kind)
 
     def start():
