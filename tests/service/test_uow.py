@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, select, text, update
 from service.access import auth
 from service.base.problems import Unauthorized
 from service.store.models import ProcessInstance, User
+from tests.api.helpers import CALL_DATA
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL readers never wait
@@ -130,3 +131,12 @@ def test_requests_carry_on_after_the_database_drops_every_connection(deployed, d
     shown = s.db.read(lambda session: session.get(ProcessInstance, first.id).last_seq)
     history = s.get(f"/process-instances/{first.id}/history", "manager1").get_json()
     assert [e["seq"] for e in history["items"]] == list(range(1, shown + 1))
+    drop_every_connection()
+    task = s.get("/tasks", "manager1").get_json()["items"][0]["id"]
+    drop_every_connection()
+    # A completion reads its caller and task early, in the step's session: a dead connection found
+    # there is dropped and the request goes the usual way (token check, then the step).
+    done = s.post(f"/tasks/{task}/complete", "manager1", {"data": CALL_DATA})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["status"] == "completed"
+    assert s.db.engine.pool.checkedout() == 0

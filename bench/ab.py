@@ -1,0 +1,105 @@
+"""Two checkouts' task completions side by side: how much a change moved the service, and the noise.
+
+    .venv/bin/python -m bench.ab OLD_CHECKOUT [NEW_CHECKOUT] [--db sqlite] [--rounds 10] [--per-round 100]
+
+Each checkout (a ``git worktree`` of the commit, with this repository's ``.venv`` linked in) gets
+its own database, prepared by its own code (its migrations), and its own ``advocacy-flow serve``
+with 1 worker; rounds of completions alternate between the two, in the order old-new, then
+new-old, so a change of load on the machine hits both alike.  Prints each median and new / old.
+Run it with the same checkout twice to see how far two identical servers differ on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from . import common
+from .step_limit import service
+
+PREPARE = (
+    "import json, sys; from pathlib import Path; from bench.common import new_database, tokens; "
+    "db = new_database(sys.argv[1], Path(sys.argv[2])); "
+    "print(json.dumps({'url': db.url, 'token': tokens(db.url)['bench_manager']}))"
+)
+
+
+class ServerAt(common.Server):
+    """``common.Server`` run from another checkout."""
+
+    def __init__(self, url: str, workdir: Path, root: Path) -> None:
+        super().__init__(url, 1, workdir)
+        self.root = root
+
+    def __enter__(self) -> ServerAt:
+        saved, common.ROOT = common.ROOT, self.root
+        try:
+            super().__enter__()
+        finally:
+            common.ROOT = saved
+        return self
+
+
+def prepare(kind: str, root: Path, work: Path) -> dict[str, str]:
+    """A bench database migrated and deployed by the code of ``root``."""
+    out = subprocess.run(
+        [sys.executable, "-c", PREPARE, kind, str(work)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def drop(url: str) -> None:
+    """Remove a database ``prepare`` made."""
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return
+    admin = create_engine(common.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("old", type=Path)
+    parser.add_argument("new", type=Path, nargs="?", default=common.ROOT)
+    parser.add_argument("--db", default="sqlite")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--per-round", type=int, default=100)
+    args = parser.parse_args()
+    work = common.workdir()
+    roots = {"old": args.old.resolve(), "new": args.new.resolve()}
+    dbs = {name: prepare(args.db, root, work) for name, root in roots.items()}
+    got: dict[str, list[float]] = {name: [] for name in roots}
+    with contextlib.ExitStack() as stack:
+        for db in dbs.values():
+            stack.callback(drop, db["url"])
+        servers = {
+            name: stack.enter_context(ServerAt(dbs[name]["url"], work, root)) for name, root in roots.items()
+        }
+        for name in roots:
+            service(servers[name], dbs[name]["token"], 30)  # warm up
+        for r in range(args.rounds):
+            for name in ("old", "new") if r % 2 == 0 else ("new", "old"):
+                got[name] += service(servers[name], dbs[name]["token"], args.per_round)
+    for name, times in got.items():
+        common.say(f"{args.db} {name} ({roots[name]}): median {statistics.median(times) * 1000:.3f} ms")
+    common.say(f"{args.db} new / old = {statistics.median(got['new']) / statistics.median(got['old']):.3f}")
+
+
+if __name__ == "__main__":
+    main()
