@@ -1,12 +1,15 @@
 """Two checkouts' task completions side by side: how much a change moved the service, and the noise.
 
     .venv/bin/python -m bench.ab OLD_CHECKOUT [NEW_CHECKOUT] [--db sqlite] [--rounds 10] [--per-round 100]
+        [--waiting 0]
 
 Each checkout (a ``git worktree`` of the commit, with this repository's ``.venv`` linked in) gets
 its own database, prepared by its own code (its migrations), and its own ``advocacy-flow serve``
 with 1 worker; rounds of completions alternate between the two, in the order old-new, then
 new-old, so a change of load on the machine hits both alike.  Prints each median and new / old.
 Run it with the same checkout twice to see how far two identical servers differ on this machine.
+``--waiting N`` first starts N cases on each server that stay open (an open task and a pending
+deadline each) for the whole run: the case load every other completion works beside.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--per-round", type=int, default=100)
+    parser.add_argument("--waiting", type=int, default=0)
     args = parser.parse_args()
     work = common.workdir()
     roots = {"old": args.old.resolve(), "new": args.new.resolve()}
@@ -92,6 +96,9 @@ def main() -> None:
             name: stack.enter_context(ServerAt(dbs[name]["url"], work, root)) for name, root in roots.items()
         }
         for name in roots:
+            client = common.Client(servers[name].base, dbs[name]["token"])
+            for n in range(args.waiting):
+                common.start_callback(client, n)
             service(servers[name], dbs[name]["token"], 30)  # warm up
         for r in range(args.rounds):
             for name in ("old", "new") if r % 2 == 0 else ("new", "old"):
