@@ -35,22 +35,6 @@ PREPARE = (
 )
 
 
-class ServerAt(common.Server):
-    """``common.Server`` run from another checkout."""
-
-    def __init__(self, url: str, workdir: Path, root: Path) -> None:
-        super().__init__(url, 1, workdir)
-        self.root = root
-
-    def __enter__(self) -> ServerAt:
-        saved, common.ROOT = common.ROOT, self.root
-        try:
-            super().__enter__()
-        finally:
-            common.ROOT = saved
-        return self
-
-
 def prepare(kind: str, root: Path, work: Path) -> dict[str, str]:
     """A bench database migrated and deployed by the code of ``root``."""
     out = subprocess.run(
@@ -93,7 +77,8 @@ def main() -> None:
         for db in dbs.values():
             stack.callback(drop, db["url"])
         servers = {
-            name: stack.enter_context(ServerAt(dbs[name]["url"], work, root)) for name, root in roots.items()
+            name: stack.enter_context(common.Server(dbs[name]["url"], 1, work, root=root))
+            for name, root in roots.items()
         }
         for name in roots:
             client = common.Client(servers[name].base, dbs[name]["token"])

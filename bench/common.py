@@ -193,8 +193,11 @@ def free_port() -> int:
 class Server:
     """``advocacy-flow serve`` (gunicorn) as a subprocess on 127.0.0.1 and a random free port."""
 
-    def __init__(self, url: str, workers: int, workdir: Path, scheduler: bool = False) -> None:
+    def __init__(
+        self, url: str, workers: int, workdir: Path, scheduler: bool = False, root: Path = ROOT
+    ) -> None:
         self.url = url
+        self.root = root  # the checkout whose code it serves
         self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
@@ -214,7 +217,7 @@ class Server:
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             self.command(),
-            cwd=ROOT,
+            cwd=self.root,
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -111,11 +111,12 @@ def _gate() -> None:
             log.warning("no permission row for %s %s; the view alone decides", request.method, rule.rule)
         _check_nul_in_query()  # the web pages: their forms' fields are checked by service.web.forms
         return None
+    key = route_key(request.method, rule.rule)
     if roles is not PUBLIC:
-        check_route(caller_with_early_read(route_key(request.method, rule.rule)), request.method, rule.rule)
+        check_route(caller_with_early_read(key), request.method, rule.rule)
     _check_nul_in_query()
     if request.method not in SAFE_METHODS and rule.rule.startswith("/api/"):
-        _check_body(route_key(request.method, rule.rule))
+        _check_body(key)
     return None
 
 

@@ -115,7 +115,7 @@ def apply(
     new = instance.last_seq == 0  # a new instance has no task or deadline rows to look up
     # Held and sent with the instance's UPDATE (see batch.py); a new instance's run at once.
     writes = Writes(session.connection(), combine=not new)
-    events = _insert_events(session, instance, outcome.events, now, None if new else writes)
+    events = _insert_events(session, instance, outcome.events, now, writes)
     values: dict[str, Any] = {
         "state": outcome.state_text,
         "status": snap.status,
