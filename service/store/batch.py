@@ -10,7 +10,8 @@ What this asks of the writes: no two may touch the same row (the parts of one st
 the rows as they were before it, and the order between them is not defined) and none may read
 what another wrote.  ``persist`` keeps to that (a row closed as completed or fired is left out of
 the "cancel the rest" that follows) and runs its reads, and the INSERTs whose ids it needs, on
-their own.  On SQLite, where a statement costs no round trip, each write runs at once, in order.
+their own.  On SQLite, where a statement costs no round trip, each write runs at once, in order,
+compiled once per shape (``direct.py``).
 The combined statement is built once per shape (which writes, how many rows) and then cached.
 """
 
@@ -21,6 +22,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, union_all
 from sqlalchemy.sql.dml import UpdateBase
+
+from service.store import direct
 
 
 class Write:
@@ -63,13 +66,13 @@ class Writes:
         if self.combine:
             self.pending.append((write, params))
         else:
-            self.connection.execute(write.statement, params)
+            self._now(write, params)
 
     def send(self, last: Write, params: dict[str, Any]) -> int:
         """Send what is pending with ``last`` (an UPDATE); returns the rows ``last`` changed."""
         pending, self.pending = self.pending, []
         if not pending:
-            return self.connection.execute(last.statement, params).rowcount
+            return self._now(last, params)
         shape = (last, tuple((w, len(p) if isinstance(p, list) else 0) for w, p in pending))
         statement = _combined.get(shape)
         if statement is None:
@@ -87,6 +90,11 @@ class Writes:
             else:
                 values.update({f"w{i}_{k}": v for k, v in p.items()})
         return self.connection.execute(statement, values).rowcount
+
+    def _now(self, write: Write, params: dict[str, Any] | list[dict[str, Any]]) -> int:
+        if self.connection.dialect.name == "sqlite":
+            return direct.execute(self.connection, write, params)
+        return self.connection.execute(write.statement, params).rowcount
 
 
 _combined: dict[tuple, UpdateBase] = {}
