@@ -93,7 +93,7 @@ class Writes:
 
     def _now(self, write: Write, params: dict[str, Any] | list[dict[str, Any]]) -> int:
         if self.connection.dialect.name == "sqlite":
-            return direct.execute(self.connection, write, params)
+            return direct.execute(self.connection, write.statement, params)
         return self.connection.execute(write.statement, params).rowcount
 
 

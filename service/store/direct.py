@@ -3,10 +3,11 @@
 SQLAlchemy's Core ``execute`` spends about 30 us of Python on each statement before the driver
 sees it: it builds the statement's cache key again on every call (walking the whole statement),
 then looks up its compiled form and processes the parameters.  SQLite's own work on a step's small
-UPDATE is a few microseconds, and a step sends four or five such writes.  So on SQLite each
-``Write`` is compiled once per shape (the names of its parameters, and the length of each list
-bound to an ``IN``) into its SQL text, the order of its positional parameters and each parameter's
-bind processor (its column type's own: date-times, JSON), and then sent with ``exec_driver_sql``:
+UPDATE is a few microseconds, and a step sends four or five such writes.  So on SQLite the
+statement of each ``Write`` is compiled once per shape (the names of its parameters, and the length
+of each list bound to an ``IN``) into its SQL text, the order of its positional parameters and each
+parameter's bind processor (as SQLAlchemy picks it: date-times, JSON), and then sent with
+``exec_driver_sql``:
 the text and values SQLAlchemy would send, through the same connection and transaction, and still
 seen by the engine's statement events.
 
@@ -17,12 +18,10 @@ The one difference from SQLAlchemy's text: an empty list renders as SQLite's own
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
-
-if TYPE_CHECKING:
-    from service.store.batch import Write
+from sqlalchemy.sql.dml import UpdateBase
 
 _Part = tuple[str, bool, bool, Callable[[Any], Any] | None, Any]
 """A positional parameter: name, given by the caller (else its statement's own value), a list,
@@ -30,8 +29,8 @@ processor, its statement's own value."""
 
 
 class _Compiled:
-    def __init__(self, connection: Connection, write: Write, first: dict[str, Any]) -> None:
-        compiled = write.statement.compile(dialect=connection.dialect, column_keys=list(first))
+    def __init__(self, connection: Connection, statement: UpdateBase, first: dict[str, Any]) -> None:
+        compiled = statement.compile(dialect=connection.dialect, column_keys=list(first))
         sql = str(compiled)
         parts: list[_Part] = []
         for name in compiled.positiontup or ():
@@ -61,17 +60,20 @@ class _Compiled:
 _compiled: dict[tuple, _Compiled] = {}
 
 
-def execute(connection: Connection, write: Write, params: dict[str, Any] | list[dict[str, Any]]) -> int:
-    """Run ``write`` with ``params`` (one row, or many: executemany); returns the rows it changed."""
+def execute(
+    connection: Connection, statement: UpdateBase, params: dict[str, Any] | list[dict[str, Any]]
+) -> int:
+    """Run ``statement`` (a ``Write``'s, built once) with ``params`` (one row, or many rows:
+    executemany); returns the rows it changed."""
     rows = params if isinstance(params, list) else [params]
     first = rows[0]
     shape = (
-        write,
+        statement,
         tuple(sorted((k, len(v) if isinstance(v, list | tuple) else -1) for k, v in first.items())),
     )
     found = _compiled.get(shape)
     if found is None:
-        found = _Compiled(connection, write, first)
+        found = _Compiled(connection, statement, first)
         if len(_compiled) > 512:  # shapes seen once, long ago: start again
             _compiled.clear()
         _compiled[shape] = found

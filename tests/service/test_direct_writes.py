@@ -136,7 +136,7 @@ def test_each_write_stores_what_sqlalchemy_stores(deployed, database_url):
                 engine, connection, lambda w=write, p=params: connection.execute(w.statement, p).rowcount
             )
             by_direct = _run_and_undo(
-                engine, connection, lambda w=write, p=params: direct.execute(connection, w, p)
+                engine, connection, lambda w=write, p=params: direct.execute(connection, w.statement, p)
             )
             assert by_direct[1:] == by_sqlalchemy[1:], name  # the same rows changed, the same tables after
             assert _tables(connection) == before, name  # rolled back: the next case starts alike
@@ -161,7 +161,7 @@ def test_a_step_changes_what_the_write_changed(deployed, database_url):
         counts = {}
         for name, (write, params) in _cases(instance_id, task_id, timer_id).items():
             with connection.begin() as transaction:
-                counts[name] = direct.execute(connection, write, params)
+                counts[name] = direct.execute(connection, write.statement, params)
                 transaction.rollback()
     assert counts == {
         "complete tasks": 1,
@@ -189,7 +189,7 @@ def test_a_missing_parameter_is_refused_and_writes_nothing(deployed, database_ur
         before = _tables(connection)
         connection.rollback()
         with pytest.raises(KeyError, match="hash"), connection.begin():
-            direct.execute(connection, persist._INSERT_EVENTS, rows)
+            direct.execute(connection, persist._INSERT_EVENTS.statement, rows)
         assert _tables(connection) == before
 
 
