@@ -58,6 +58,7 @@ class Writes:
     def __init__(self, connection: Connection, *, combine: bool = True) -> None:
         self.connection = connection
         self.combine = combine and connection.dialect.name == "postgresql"
+        self.direct = connection.dialect.name == "sqlite"  # each write at once, compiled once (direct.py)
         self.pending: list[tuple[Write, Any]] = []
 
     def add(self, write: Write, params: dict[str, Any] | list[dict[str, Any]]) -> None:
@@ -92,7 +93,7 @@ class Writes:
         return self.connection.execute(statement, values).rowcount
 
     def _now(self, write: Write, params: dict[str, Any] | list[dict[str, Any]]) -> int:
-        if self.connection.dialect.name == "sqlite":
+        if self.direct:
             return direct.execute(self.connection, write.statement, params)
         return self.connection.execute(write.statement, params).rowcount
 

@@ -7,9 +7,8 @@ UPDATE is a few microseconds, and a step sends four or five such writes.  So on 
 statement of each ``Write`` is compiled once per shape (the names of its parameters, and the length
 of each list bound to an ``IN``) into its SQL text, the order of its positional parameters and each
 parameter's bind processor (as SQLAlchemy picks it: date-times, JSON), and then sent with
-``exec_driver_sql``:
-the text and values SQLAlchemy would send, through the same connection and transaction, and still
-seen by the engine's statement events.
+``exec_driver_sql``: the text and values SQLAlchemy would send, through the same connection and
+transaction, and still seen by the engine's statement events.
 
 The one difference from SQLAlchemy's text: an empty list renders as SQLite's own empty list
 (``IN ()`` is false and ``NOT IN ()`` true for every row, as SQLAlchemy's empty-set subquery is).
