@@ -34,8 +34,8 @@ def actor() -> Actor:
     return known
 
 
-# Routes whose step reads its first rows with the caller's token check, in one statement (PostgreSQL:
-# ``Database.begin_early``): route key -> read(session, token, view args) -> the caller.
+# Routes whose step reads its first rows with the caller's token check, in one statement of the step's
+# own transaction (``Database.begin_early``): route key -> read(session, token, view args) -> the caller.
 EARLY_READS: dict[tuple[str, str], Callable[[Session, str, dict[str, Any]], Actor]] = {}
 
 
@@ -58,6 +58,7 @@ def early_session() -> Session | None:
 
 
 def close_early_session(_error: BaseException | None = None) -> None:
+    """Close the request's early session if the view did not take it (and, on SQLite, free the lock)."""
     session = early_session()
     if session is not None:
-        session.close()
+        db().close_early(session)

@@ -112,11 +112,15 @@ def _gate() -> None:
         _check_nul_in_query()  # the web pages: their forms' fields are checked by service.web.forms
         return None
     key = route_key(request.method, rule.rule)
-    if roles is not PUBLIC:
-        check_route(caller_with_early_read(key), request.method, rule.rule)
-    _check_nul_in_query()
-    if request.method not in SAFE_METHODS and rule.rule.startswith("/api/"):
-        _check_body(key)
+    try:
+        if roles is not PUBLIC:
+            check_route(caller_with_early_read(key), request.method, rule.rule)
+        _check_nul_in_query()
+        if request.method not in SAFE_METHODS and rule.rule.startswith("/api/"):
+            _check_body(key)
+    except BaseException:
+        close_early_session()  # a refused request holds no step's session (nor SQLite's write lock)
+        raise
     return None
 
 

@@ -24,6 +24,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 RETRIES = 5
+_HOLDS_WRITER = "holds_the_writer_lock"  # a session of begin_early, until close_early
 
 
 class Database:
@@ -43,12 +44,21 @@ class Database:
         """Run ``use_case(session, *args, **kwargs)`` in a transaction, retrying lost races.
 
         ``begun``: a session of ``begin_early`` that already read what the use case starts from (its
-        first attempt runs in it, a retry in a fresh one); closed here in every case.
+        first attempt runs in it, a retry in a fresh one); closed here in every case, and the writer
+        lock it holds released.
 
         Also retried: a connection found dead before the commit was sent (the database restarted,
         or dropped an idle connection), since nothing of the transaction can have been kept.
         A connection lost during the commit is not retried: the commit may have happened.
         """
+        if begun is None:
+            return self._run(use_case, args, kwargs, None)
+        try:
+            return self._run(use_case, args, kwargs, begun)
+        finally:
+            self.close_early(begun)
+
+    def _run(self, use_case: Callable[..., T], args: tuple, kwargs: dict, begun: Session | None) -> T:
         for attempt in range(1, RETRIES + 1):
             session_for_attempt = begun if begun is not None else self.sessions()
             begun = None
@@ -83,26 +93,38 @@ class Database:
     def begin_early(self, read: Callable[..., T], *args) -> tuple[T, Session] | None:
         """``read(session, *args)`` in a session begun for a step, before the request reaches its use
         case (the caller's token check, with what the step reads first); returns what it read and the
-        session, to hand to ``run(begun=...)`` or close.  On failure the session is closed.
+        session, to hand to ``run(begun=...)`` or to ``close_early``.  On failure the session is closed.
 
-        None (do it the usual way) on SQLite, where a statement costs no round trip and a step's
-        transaction takes the one write lock, which a request must not hold before it is known to come
-        from a caller who may make it; and when the connection was found dead (as ``peek`` retries).
+        The session holds what a step's transaction holds from its start: on SQLite the process's
+        writer lock and, from its first statement (``BEGIN IMMEDIATE``), the database's one write lock,
+        so nothing can write between the read and the step.  Whoever takes it must release it at once
+        when the request is refused (``close_early``), and open no other write session meanwhile: on
+        SQLite that session would wait for the lock its own request holds.
+
+        None (do it the usual way) when the connection was found dead (as ``peek`` retries).
         """
-        if self.engine.dialect.name == "sqlite":
-            return None
+        self._writer.__enter__()
         session = self.sessions()
+        session.info[_HOLDS_WRITER] = True
         try:
             return read(session, *args), session
         except OperationalError as err:
-            session.close()
+            self.close_early(session)
             if _lost_connection(err):
                 log.warning("database connection lost; reading the usual way")
                 return None
             raise
         except BaseException:
-            session.close()
+            self.close_early(session)
             raise
+
+    def close_early(self, session: Session) -> None:
+        """Close a session of ``begin_early`` and release its writer lock (once, however often called)."""
+        try:
+            session.close()
+        finally:
+            if session.info.pop(_HOLDS_WRITER, False):
+                self._writer.__exit__(None, None, None)
 
     def read(self, query: Callable[..., T], *args, **kwargs) -> T:
         """Run a read-only ``query(session, ...)``; anything it writes (e.g. an audit read) is committed."""

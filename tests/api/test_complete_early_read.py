@@ -1,13 +1,17 @@
-"""``POST /tasks/{id}/complete``: on PostgreSQL the caller's token is checked in the step's own first
-SELECT (``Database.begin_early``); on both databases the answers come in the gate's order (401, 403,
-415/422, then the view's 404, 403, 422) and a refused request stores nothing."""
+"""``POST /tasks/{id}/complete``: the caller's token is checked in the step's own first SELECT
+(``Database.begin_early``); the answers come in the gate's order (401, 403, 415/422, then the view's
+404, 403, 422), a refused request stores nothing, and it holds no session (on SQLite, no write lock)
+once it is answered."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import uuid
 
 import pytest
-from sqlalchemy import event, select, update
+from flask import request_finished
+from sqlalchemy import event, select, text, update
 
 from service.access import auth
 from service.cases import instances
@@ -129,41 +133,109 @@ def _statements_of(s, request) -> list[str]:
     return seen
 
 
-def test_on_postgresql_the_token_is_checked_in_the_steps_first_select(case, database_url):
+def test_the_token_is_checked_in_the_steps_first_select(case, database_url):
     s, _, task_id = case
     seen = _statements_of(s, lambda: _complete(s, task_id, s.headers("manager1")))
     reads = [q for q in seen if q.startswith("SELECT")]
-    token_checks = [q for q in reads if "api_tokens" in q]
-    assert len(token_checks) == 1, seen
+    assert len(reads) == 1 and "api_tokens" in reads[0], seen
+    assert "FROM tasks" not in reads[0] and "JOIN tasks" in reads[0], seen  # the task read with the token
     if database_url.startswith("postgresql"):
-        assert reads == token_checks and "FROM tasks" not in reads[0] and "JOIN tasks" in reads[0], seen
         assert len(seen) == 2, seen  # the SELECT and the step's one write statement
-    else:  # SQLite: the token on its own, then the step reads its task
-        assert "tasks" not in token_checks[0] and any("FROM tasks" in q for q in reads), seen
+    else:  # SQLite: inside the step's transaction, which takes the write lock first; then the writes
+        assert seen[:2] == ["BEGIN IMMEDIATE", reads[0]], seen
+        assert all(q.split()[0] in ("INSERT", "UPDATE") for q in seen[2:]), seen
     checked_out = s.db.engine.pool.checkedout()
     assert checked_out == 0, f"{checked_out} connections left checked out"
 
 
-def test_a_refused_request_leaves_no_session_open(case):
-    s, _, task_id = case
-    for headers, body in (
-        (s.headers("manager1"), BAD_BODIES[0]),  # refused by the gate after the early read
-        (s.headers("manager1"), BAD_BODIES[2]),  # refused by the schema, before the view
-        (s.headers("auditor1"), BAD_BODIES[2]),
-    ):
-        assert _complete(s, task_id, headers, **body).status_code in (403, 415, 422)
+def _writes_elsewhere(s) -> bool:
+    """Whether another thread of this process can write now (with the process's writer lock and, on
+    SQLite, the database's), within two seconds."""
+    done = threading.Event()
+
+    def write() -> None:
+        s.db.run(lambda session: session.execute(text("UPDATE users SET active = active WHERE 1 = 0")))
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    return done.wait(2)
+
+
+def _locked_for_other_processes(database_url: str) -> bool:
+    """SQLite: whether another connection (as another process would) is refused the write lock now."""
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as err:
+        assert "locked" in str(err)
+        return True
+    finally:
+        other.close()
+    return False
+
+
+GATE_REFUSALS = [  # (caller, body, status): refused by the gate, after the early read
+    ("unknown", {}, 401),
+    ("auditor1", {}, 403),
+    ("manager1", BAD_BODIES[0], 415),
+    ("manager1", BAD_BODIES[1], 422),
+    ("manager1", {"json": {"data": CALL_DATA}, "query_string": {"x": "\x00"}}, 422),
+]
+
+
+@pytest.mark.parametrize("caller, body, status", GATE_REFUSALS)
+def test_a_request_refused_by_the_gate_frees_its_session_before_it_is_answered(
+    case, database_url, caller, body, status
+):
+    """The error response is built with no step's session open: on SQLite, no write lock held."""
+    s, instance_id, task_id = case
+    before = _stored(s, instance_id)
+    headers = {"Authorization": "Bearer " + "x" * 40} if caller == "unknown" else s.headers(caller)
+    seen: list[tuple[int, bool, bool]] = []
+
+    def probe(_sender, response, **_extra):  # after the response is made, before the request's teardown
+        sqlite = database_url.startswith("sqlite")
+        seen.append(
+            (response.status_code, _writes_elsewhere(s), sqlite and _locked_for_other_processes(database_url))
+        )
+
+    with request_finished.connected_to(probe, s.app):
+        assert_problem(_complete(s, task_id, headers, **body), status)
+    assert seen == [(status, True, False)]
+    assert _stored(s, instance_id) == before
+
+
+def test_a_refused_request_leaves_no_session_open(case, database_url):
+    s, instance_id, task_id = case
+    before = _stored(s, instance_id)
+    refusals = [  # after the gate: by the schema, the view, the form, and the step done twice
+        (s.headers("manager1"), BAD_BODIES[2], 422),
+        (s.headers("manager1"), BAD_BODIES[3], 422),
+        (s.headers("manager1"), {"json": {"data": CALL_DATA}, "task": str(uuid.uuid4())}, 404),
+        (s.headers("manager1"), {"json": {"data": CALL_DATA}, "task": "not-a-task"}, 404),
+        (s.headers("commissioner1"), {"json": {"data": CALL_DATA}}, 404),
+    ]
+    for headers, body, status in refusals:
+        task = body.pop("task", task_id)
+        assert_problem(_complete(s, task, headers, **body), status)
         assert s.db.engine.pool.checkedout() == 0
+        assert _writes_elsewhere(s), (status, body)
+        if database_url.startswith("sqlite"):
+            assert not _locked_for_other_processes(database_url)
+    assert _stored(s, instance_id) == before
+    assert _complete(s, task_id, s.headers("manager1")).status_code == 200
+    assert_problem(_complete(s, task_id, s.headers("manager1")), 409)
+    assert s.db.engine.pool.checkedout() == 0 and _writes_elsewhere(s)
 
 
 def test_a_step_begun_early_and_overtaken_runs_again_on_fresh_rows(case, database_url):
-    """Another writer moves the instance between the early read and the step: the step's version
-    check refuses the first attempt, and the retry reads afresh and completes the task once."""
+    """PostgreSQL: another writer moves the instance between the early read and the step: the step's
+    version check refuses the first attempt, and the retry reads afresh and completes the task once."""
     s, instance_id, task_id = case
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite: the early read holds the write lock, so nothing can overtake it (next test)")
     token = s.tokens["manager1"]
     early = s.db.begin_early(instances.authenticate_for_task, token, task_id)
-    if database_url.startswith("sqlite"):
-        assert early is None  # SQLite reads the usual way (no round trip to save)
-        return
     assert early is not None
     who, session = early
     assert who.username == "manager1"
@@ -184,11 +256,53 @@ def test_a_step_begun_early_and_overtaken_runs_again_on_fresh_rows(case, databas
     assert s.db.engine.pool.checkedout() == 0
 
 
-def test_an_early_read_refused_closes_its_session(case, database_url):
+def test_on_sqlite_nothing_writes_between_the_early_read_and_the_step(case, database_url):
+    """SQLite: from the token check to the step's commit, another thread's write waits, and another
+    process is refused the write lock; the waiting write then runs on what the step stored."""
+    s, instance_id, task_id = case
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's early read locks nothing: the test above overtakes it")
+    who, session = s.db.begin_early(instances.authenticate_for_task, s.tokens["manager1"], task_id)
+    claimed: list = []
+
+    def claim() -> None:
+        try:
+            claimed.append(s.db.run(lambda other: instances.claim_task(other, who, task_id).status))
+        except Exception as err:  # the task is completed by then
+            claimed.append(err)
+
+    waiting = threading.Thread(target=claim, daemon=True)
+    waiting.start()
+    waiting.join(0.3)
+    assert waiting.is_alive() and claimed == []
+    assert _locked_for_other_processes(database_url)
+    s.db.run(lambda step: instances.complete_task(step, who, task_id, dict(CALL_DATA)).id, begun=session)
+    waiting.join(5)
+    assert not waiting.is_alive() and len(claimed) == 1
+    assert "completed, not open" in str(claimed[0])
+    (_, _, status), _, tasks = _stored(s, instance_id)
+    assert status == "completed" and tasks == [(task_id, "completed")]
+    assert not _locked_for_other_processes(database_url) and _writes_elsewhere(s)
+
+
+def test_an_early_read_refused_closes_its_session_and_frees_the_lock(case, database_url):
     s, _, task_id = case
-    if database_url.startswith("sqlite"):
-        assert s.db.begin_early(instances.authenticate_for_task, "y" * 40, task_id) is None
-        return
     with pytest.raises(Exception, match="unknown token"):
         s.db.begin_early(instances.authenticate_for_task, "y" * 40, task_id)
     assert s.db.engine.pool.checkedout() == 0
+    assert _writes_elsewhere(s)
+    if database_url.startswith("sqlite"):
+        assert not _locked_for_other_processes(database_url)
+
+
+def test_an_early_session_closed_twice_releases_its_lock_once(case):
+    """``run`` closes the session it was handed; the request's teardown may close it again."""
+    s, _, task_id = case
+    who, session = s.db.begin_early(instances.authenticate_for_task, s.tokens["manager1"], task_id)
+    s.db.close_early(session)
+    s.db.close_early(session)  # no second release (an RLock released too often raises)
+    assert _writes_elsewhere(s)
+    who, session = s.db.begin_early(instances.authenticate_for_task, s.tokens["manager1"], task_id)
+    s.db.run(lambda step: instances.complete_task(step, who, task_id, dict(CALL_DATA)).id, begun=session)
+    s.db.close_early(session)
+    assert _writes_elsewhere(s) and s.db.engine.pool.checkedout() == 0
