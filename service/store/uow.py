@@ -101,10 +101,12 @@ class Database:
         when the request is refused (``close_early``), and open no other write session meanwhile: on
         SQLite that session would wait for the lock its own request holds.
 
-        None (do it the usual way) when the connection was found dead (as ``peek`` retries).
+        None (do it the usual way) when the connection was found dead (as ``peek`` retries), or SQLite
+        was locked by another process for its whole busy timeout (``run`` then tries again, and answers
+        409 if it cannot win).
         """
+        session = self.sessions()  # no connection yet: the read's first statement takes one
         self._writer.__enter__()
-        session = self.sessions()
         session.info[_HOLDS_WRITER] = True
         try:
             return read(session, *args), session
@@ -112,6 +114,9 @@ class Database:
             self.close_early(session)
             if _lost_connection(err):
                 log.warning("database connection lost; reading the usual way")
+                return None
+            if "locked" in str(err).lower():
+                log.info("database locked for the early read; reading the usual way")
                 return None
             raise
         except BaseException:

@@ -306,3 +306,32 @@ def test_an_early_session_closed_twice_releases_its_lock_once(case):
     s.db.run(lambda step: instances.complete_task(step, who, task_id, dict(CALL_DATA)).id, begun=session)
     s.db.close_early(session)
     assert _writes_elsewhere(s) and s.db.engine.pool.checkedout() == 0
+
+
+def test_on_sqlite_locked_by_another_process_the_completion_is_refused_with_409_and_stores_nothing(
+    case, database_url
+):
+    """Another process holds the write lock past the busy timeout (shortened here to 50 ms): the early
+    read gives way to the usual path, whose retries end in a 409; nothing is stored, and the lock is
+    not left held; once the other process lets go, the completion goes through."""
+    s, instance_id, task_id = case
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    s.db.engine.dispose()  # connections made from now on wait 50 ms for a lock, not 30 s
+    listener = event.listens_for(s.db.engine, "connect")(
+        lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA busy_timeout = 50")
+    )
+    before = _stored(s, instance_id)
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        r = _complete(s, task_id, s.headers("manager1"))
+        assert_problem(r, 409)
+        assert "try again" in r.get_json()["detail"]
+    finally:
+        other.rollback()
+        other.close()
+    event.remove(s.db.engine, "connect", listener)
+    assert _stored(s, instance_id) == before
+    assert s.db.engine.pool.checkedout() == 0 and _writes_elsewhere(s)
+    assert _complete(s, task_id, s.headers("manager1")).status_code == 200
