@@ -73,7 +73,7 @@ class Database:
                     if _lost_connection(err) and not committing:
                         log.warning("database connection lost on attempt %d; trying again", attempt)
                         continue
-                    if isinstance(err, OperationalError) and "locked" not in str(err).lower():
+                    if isinstance(err, OperationalError) and not _locked(err):
                         raise
                     log.info("concurrent update on attempt %d: %s", attempt, type(err).__name__)
                     continue
@@ -115,7 +115,7 @@ class Database:
             if _lost_connection(err):
                 log.warning("database connection lost; reading the usual way")
                 return None
-            if "locked" in str(err).lower():
+            if _locked(err):
                 log.info("database locked for the early read; reading the usual way")
                 return None
             raise
@@ -168,3 +168,8 @@ class Database:
 def _lost_connection(err: Exception) -> bool:
     """The driver said the connection is gone (SQLAlchemy has already dropped it from the pool)."""
     return isinstance(err, DBAPIError) and err.connection_invalidated
+
+
+def _locked(err: OperationalError) -> bool:
+    """SQLite's lock was held by another connection for the whole busy timeout."""
+    return "locked" in str(err).lower()
