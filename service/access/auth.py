@@ -25,12 +25,13 @@ from typing import Any, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Row, Select, bindparam, func, select, update
+from sqlalchemy import Connection, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from service.access.permissions import ROLES, Actor
 from service.base.languages import LANGUAGES
 from service.base.problems import Conflict, Invalid, Locked, NotFound, Unauthorized
+from service.store import direct
 from service.store.models import ApiToken, User
 
 _hasher = PasswordHasher()
@@ -211,9 +212,10 @@ def authenticate(session: Session | Connection, token: str) -> Actor:
 
 def authenticate_with(
     session: Session | Connection, token: str, statement: Select, params: dict[str, Any]
-) -> tuple[Actor, Row]:
-    """``authenticate`` by ``statement``: ``TOKEN_CHECK``, or a SELECT whose first columns are its columns
-    and whose other columns read what the caller's request needs next, in the same round trip.
+) -> tuple[Actor, tuple[Any, ...]]:
+    """``authenticate`` by ``statement``: ``TOKEN_CHECK``, or a SELECT of columns whose first columns are
+    its columns and whose others read what the caller's request needs next, in the same round trip
+    (both run as ``direct.first``: every request runs one).
 
     Returns the caller and the row (401 when the token is unknown, expired or revoked, or its user
     inactive).
@@ -221,7 +223,8 @@ def authenticate_with(
     now = datetime.now(UTC)
     if len(token) > 256:
         raise Unauthorized("unknown token")
-    row = session.execute(statement, {**params, "token_hash": _token_hash(token)}).first()
+    connection = session.connection() if isinstance(session, Session) else session
+    row = direct.first(connection, statement, {**params, "token_hash": _token_hash(token)})
     if row is None:
         raise Unauthorized("unknown token")
     revoked_at, expires_at, active, username, role, language = row[:6]

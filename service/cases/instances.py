@@ -30,7 +30,7 @@ from service.cases import (
 )
 from service.cases.definitions import get_definition, model_by_id, model_of
 from service.cases.reports import touches
-from service.store import parsed, persist
+from service.store import direct, parsed, persist
 from service.store.models import Deadline, ProcessDefinition, ProcessInstance, Sla, Task
 from workflows.calendar import parse_datetime
 from workflows.engine import EventDraft, NoWaitingEvent, Outcome, Runner, TaskNotOpen
@@ -196,17 +196,21 @@ def authenticate_for_task(session: Session, token: str, task_id: str) -> Actor:
     who, row = auth.authenticate_with(
         session, token, _CALLER_AND_TASK, {"_task": task_id if _is_uuid(task_id) else None}
     )
-    task, instance, checksum = row[-3:]
-    if task is not None:
-        model = _model(session, instance.definition_id, checksum)
+    tasks_at = len(_CALLER.c)
+    instances_at = tasks_at + len(_TASK_COLUMNS)
+    if row[tasks_at] is not None:  # the task's id
+        task = direct.loaded(session, Task, row[tasks_at:instances_at])
+        instance = direct.loaded(session, ProcessInstance, row[instances_at:-1])
+        model = _model(session, instance.definition_id, row[-1])
         session.info.setdefault(_HELD_TASKS, {})[task_id] = (task, instance, model)
     return who
 
 
 _HELD_TASKS = "tasks_read_with_the_caller"
 _CALLER = auth.TOKEN_CHECK.subquery("caller")
-_CALLER_AND_TASK = (  # the token's row, and the task's (NULLs for an unknown task)
-    select(_CALLER, Task, ProcessInstance, ProcessDefinition.checksum)
+_TASK_COLUMNS = tuple(Task.__table__.columns)
+_CALLER_AND_TASK = (  # the token's row, and the task's (NULLs for an unknown task): columns, read directly
+    select(_CALLER, *_TASK_COLUMNS, *ProcessInstance.__table__.columns, ProcessDefinition.checksum)
     .select_from(_CALLER)
     .outerjoin(Task, Task.id == bindparam("_task", type_=String))
     .outerjoin(ProcessInstance, ProcessInstance.id == Task.instance_id)
