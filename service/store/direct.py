@@ -93,6 +93,7 @@ def execute(
 class _Read:
     def __init__(self, connection: Connection, statement: Select) -> None:
         dialect = connection.dialect
+        self.statement = statement  # held, so no other statement can come to have its id
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
         self.positional = compiled.positiontup is not None
@@ -128,7 +129,7 @@ def first(connection: Connection, statement: Select, params: dict[str, Any]) -> 
     would load them; None when there is none."""
     key = (id(statement), connection.dialect.name)
     found = _reads.get(key)
-    if found is None:
+    if found is None or found.statement is not statement:
         found = _reads[key] = _Read(connection, statement)
     raw = connection.exec_driver_sql(found.sql, found.params(params)).first()
     return None if raw is None else found.row(tuple(raw))
@@ -138,12 +139,11 @@ def loaded(session: Session, cls: type[_T], values: Sequence[Any]) -> _T:
     """The session's object of ``cls`` for ``values`` (its table's columns, in their order, as ``first``
     read them): the one the session holds already, as a query would give it, else a new one joined
     to the session as loaded (nothing to flush)."""
+    mapper = inspect(cls)
     keys = _keys.get(cls)
     if keys is None:
-        mapper = inspect(cls)
         keys = _keys[cls] = tuple(mapper.get_property_by_column(c).key for c in mapper.local_table.columns)
     row = dict(zip(keys, values, strict=True))
-    mapper = inspect(cls)
     held = session.identity_map.get(
         mapper.identity_key_from_primary_key([row[c.key] for c in mapper.primary_key])
     )
