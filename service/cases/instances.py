@@ -196,11 +196,9 @@ def authenticate_for_task(session: Session, token: str, task_id: str) -> Actor:
     who, row = auth.authenticate_with(
         session, token, _CALLER_AND_TASK, {"_task": task_id if _is_uuid(task_id) else None}
     )
-    tasks_at = len(_CALLER.c)
-    instances_at = tasks_at + len(_TASK_COLUMNS)
-    if row[tasks_at] is not None:  # the task's id
-        task = direct.loaded(session, Task, row[tasks_at:instances_at])
-        instance = direct.loaded(session, ProcessInstance, row[instances_at:-1])
+    if row[_TASK_AT] is not None:  # the task's id
+        task = direct.loaded(session, Task, row[_TASK_AT:_INSTANCE_AT])
+        instance = direct.loaded(session, ProcessInstance, row[_INSTANCE_AT:-1])
         model = _model(session, instance.definition_id, row[-1])
         session.info.setdefault(_HELD_TASKS, {})[task_id] = (task, instance, model)
     return who
@@ -216,6 +214,8 @@ _CALLER_AND_TASK = (  # the token's row, and the task's (NULLs for an unknown ta
     .outerjoin(ProcessInstance, ProcessInstance.id == Task.instance_id)
     .outerjoin(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
 )
+_TASK_AT = len(_CALLER.c)  # where the task's columns start in its row, then the instance's
+_INSTANCE_AT = _TASK_AT + len(_TASK_COLUMNS)
 
 
 def _is_uuid(value: str) -> bool:

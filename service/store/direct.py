@@ -110,12 +110,8 @@ class _Read:
         ]
 
     def params(self, given: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        out = {}
-        for name in self.names:
-            value = given[name]
-            process = self.binds[name]
-            out[name] = value if process is None else process(value)
-        return tuple(out[name] for name in self.names) if self.positional else out
+        values = [given[n] if self.binds[n] is None else self.binds[n](given[n]) for n in self.names]
+        return tuple(values) if self.positional else dict(zip(self.names, values, strict=True))
 
     def row(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(v if p is None or v is None else p(v) for p, v in zip(self.results, raw, strict=True))
@@ -139,14 +135,17 @@ def loaded(session: Session, cls: type[_T], values: Sequence[Any]) -> _T:
     """The session's object of ``cls`` for ``values`` (its table's columns, in their order, as ``first``
     read them): the one the session holds already, as a query would give it, else a new one joined
     to the session as loaded (nothing to flush)."""
-    mapper = inspect(cls)
-    keys = _keys.get(cls)
-    if keys is None:
-        keys = _keys[cls] = tuple(mapper.get_property_by_column(c).key for c in mapper.local_table.columns)
+    shape = _shapes.get(cls)
+    if shape is None:
+        mapper = inspect(cls)
+        shape = _shapes[cls] = (
+            mapper,
+            tuple(mapper.get_property_by_column(c).key for c in mapper.local_table.columns),
+            tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key),
+        )
+    mapper, keys, primary_key = shape
     row = dict(zip(keys, values, strict=True))
-    held = session.identity_map.get(
-        mapper.identity_key_from_primary_key([row[c.key] for c in mapper.primary_key])
-    )
+    held = session.identity_map.get(mapper.identity_key_from_primary_key([row[k] for k in primary_key]))
     if held is not None:
         return held
     obj = cls(**row)
@@ -156,4 +155,4 @@ def loaded(session: Session, cls: type[_T], values: Sequence[Any]) -> _T:
 
 
 _T = TypeVar("_T")
-_keys: dict[type, tuple[str, ...]] = {}
+_shapes: dict[type, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {}  # mapper, attributes, primary key

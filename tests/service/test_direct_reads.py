@@ -19,10 +19,6 @@ from tests.service.test_parsed_states import _open_task, _start
 ENDED = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
 
 
-def _token(s, user: str = "manager1") -> str:
-    return s.headers(user)["Authorization"].split(" ", 1)[1]
-
-
 def _params(token: str, task_id: str | None) -> dict:
     return {"token_hash": auth._token_hash(token), "_task": task_id}
 
@@ -51,7 +47,7 @@ def _an_instance_of_every_kind_of_value(s) -> tuple[str, str]:
 
 def test_the_early_read_gives_the_row_sqlalchemy_gives(deployed):
     _, task_id = _an_instance_of_every_kind_of_value(deployed)
-    token = _token(deployed)
+    token = deployed.tokens["manager1"]
     with deployed.db.sessions() as session:
         by_sqlalchemy = tuple(session.execute(instances._CALLER_AND_TASK, _params(token, task_id)).one())
         session.rollback()
@@ -64,7 +60,7 @@ def test_the_early_read_gives_the_row_sqlalchemy_gives(deployed):
 
 
 def test_the_plain_token_check_gives_the_row_sqlalchemy_gives(deployed):
-    token = _token(deployed, "advocate1")
+    token = deployed.tokens["advocate1"]
     with deployed.db.read_only.connect() as connection:
         by_sqlalchemy = tuple(connection.execute(auth.TOKEN_CHECK, _params(token, None)).one())
         by_direct = direct.first(connection, auth.TOKEN_CHECK, _params(token, None))
@@ -78,7 +74,7 @@ def test_no_row_is_none(deployed):
 
 
 def test_an_unknown_task_reads_the_caller_and_nulls(deployed):
-    token = _token(deployed)
+    token = deployed.tokens["manager1"]
     with deployed.db.sessions() as session:
         row = direct.first(session.connection(), instances._CALLER_AND_TASK, _params(token, None))
         assert row[3] == "manager1"
@@ -91,7 +87,7 @@ def test_an_unknown_task_reads_the_caller_and_nulls(deployed):
 
 def test_the_objects_are_what_the_orm_loads(deployed):
     instance_id, task_id = _an_instance_of_every_kind_of_value(deployed)
-    token = _token(deployed)
+    token = deployed.tokens["manager1"]
     with deployed.db.sessions() as session:
         expected_task = _columns(session.get(Task, task_id))
         expected_instance = _columns(session.get(ProcessInstance, instance_id))
@@ -113,19 +109,18 @@ def test_the_objects_are_what_the_orm_loads(deployed):
 
 def test_an_object_the_session_holds_is_given_back_as_it_is(deployed):
     instance_id, task_id = _an_instance_of_every_kind_of_value(deployed)
-    token = _token(deployed)
+    token = deployed.tokens["manager1"]
     with deployed.db.sessions() as session:
         held = session.get(ProcessInstance, instance_id)
         held.stage = "changed here, not yet flushed"
         row = direct.first(session.connection(), instances._CALLER_AND_TASK, _params(token, task_id))
-        at = len(instances._CALLER.c) + len(instances._TASK_COLUMNS)
-        assert direct.loaded(session, ProcessInstance, row[at:-1]) is held
+        assert direct.loaded(session, ProcessInstance, row[instances._INSTANCE_AT : -1]) is held
         assert held.stage == "changed here, not yet flushed"  # as a query leaves an object it holds
 
 
 def test_a_revoked_token_is_refused_and_holds_nothing(deployed):
     _, task_id = _an_instance_of_every_kind_of_value(deployed)
-    token = _token(deployed)
+    token = deployed.tokens["manager1"]
     with deployed.db.sessions() as session:
         session.execute(
             update(ApiToken)
@@ -151,6 +146,6 @@ def test_a_list_parameter_is_refused(deployed):
 
 
 def test_a_session_is_accepted_for_the_token_check(deployed):
-    token = _token(deployed)
+    token = deployed.tokens["manager1"]
     with Session(deployed.db.engine) as session:
         assert auth.authenticate(session, token).username == "manager1"
