@@ -20,14 +20,23 @@ passed through its column type's result processor (as SQLAlchemy picks it: date-
 Measured in the flow of requests, an ORM ``Session.execute`` of the caller's token check with the
 task and instance costs about 0.5 ms more than this, most of it the ORM's set-up of the load.
 ``loaded`` then makes the ORM object of a table's columns in such a row, as a query would.
+
+Inside an active transaction, a read (``first``) and a one-row write go one step further: the SQL
+is run on a driver cursor by ``Connection._cursor_execute``, SQLAlchemy's own path for statements
+it sends outside a compiled execution (the same events, echo log and error handling), without the
+execution context and ``CursorResult`` that ``exec_driver_sql`` builds around each statement
+(about 130,000 fewer instructions per statement, counted with callgrind).  A write of many rows
+(executemany) is still sent with ``exec_driver_sql``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Select, inspect
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -86,7 +95,11 @@ def execute(
             _compiled.clear()
         _compiled[shape] = found
     if len(rows) == 1:
-        return connection.exec_driver_sql(found.sql, found.values(first)).rowcount
+        cursor = _sent(connection, found.sql, found.values(first))
+        if cursor is None:
+            return connection.exec_driver_sql(found.sql, found.values(first)).rowcount
+        with closing(cursor):
+            return cursor.rowcount
     return connection.exec_driver_sql(found.sql, [found.values(row) for row in rows]).rowcount
 
 
@@ -127,8 +140,39 @@ def first(connection: Connection, statement: Select, params: dict[str, Any]) -> 
     found = _reads.get(key)
     if found is None or found.statement is not statement:
         found = _reads[key] = _Read(connection, statement)
-    raw = connection.exec_driver_sql(found.sql, found.params(params)).first()
+    values = found.params(params)
+    cursor = _sent(connection, found.sql, values)
+    if cursor is None:
+        raw = connection.exec_driver_sql(found.sql, values).first()
+    else:
+        with closing(cursor):
+            raw = cursor.fetchone()
     return None if raw is None else found.row(tuple(raw))
+
+
+def _sent(connection: Connection, sql: str, values: Any) -> DBAPICursor | None:
+    """A driver cursor that ran ``sql`` with ``values`` inside the connection's transaction, or None
+    when it has none that is active (the caller then runs it as ``exec_driver_sql``, which begins one
+    or raises as SQLAlchemy does).
+
+    ``Connection._cursor_execute`` is SQLAlchemy's own path for a statement it sends outside a
+    compiled execution: the engine's ``before_cursor_execute``/``after_cursor_execute`` events, its
+    echo log, the dialect's ``do_execute``, and on an error the driver's exception wrapped and
+    handled (a lost connection invalidated) as every other statement's is.  What it leaves out is
+    the execution context and the ``CursorResult`` built around the cursor, which a one-row read
+    or a write's row count does not need.
+    """
+    transaction = connection.get_transaction()
+    nested = connection.get_nested_transaction()
+    if transaction is None or not transaction.is_active or (nested is not None and not nested.is_active):
+        return None
+    cursor = connection.connection.cursor()
+    try:
+        connection._cursor_execute(cursor, sql, values)
+    except BaseException:
+        cursor.close()
+        raise
+    return cursor
 
 
 def loaded(session: Session, cls: type[_T], values: Sequence[Any]) -> _T:
