@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Select, inspect
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.dml import UpdateBase
 
 _Part = tuple[str, bool, bool, Callable[[Any], Any] | None, Any]
@@ -192,8 +193,9 @@ def loaded(session: Session, cls: type[_T], values: Sequence[Any]) -> _T:
     held = session.identity_map.get(mapper.identity_key_from_primary_key([row[k] for k in primary_key]))
     if held is not None:
         return held
-    obj = cls(**row)
-    make_transient_to_detached(obj)  # what was set is what the database holds
+    obj = mapper.class_manager.new_instance()  # as the ORM loads a row: no __init__, no history
+    instance_state(obj).dict.update(row)
+    make_transient_to_detached(obj)  # its identity key: what it holds is what the database holds
     session.add(obj)
     return obj
 

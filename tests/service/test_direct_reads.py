@@ -107,6 +107,23 @@ def test_the_objects_are_what_the_orm_loads(deployed):
         assert session.get(ProcessInstance, instance_id) is instance
 
 
+def test_a_change_to_a_loaded_object_is_flushed_as_the_orms_own_would_be(deployed):
+    instance_id, task_id = _an_instance_of_every_kind_of_value(deployed)
+    token = deployed.tokens["manager1"]
+    with deployed.db.sessions() as session:
+        instances.authenticate_for_task(session, token, task_id)
+        task, instance, _ = instances.load_task(session, task_id)
+        instance.stage = "changed"
+        history = inspect(instance).attrs.stage.history
+        assert history.added == ["changed"] and history.deleted == [None]  # the loaded value, kept
+        assert list(session.dirty) == [instance]
+        session.commit()
+    with deployed.db.sessions() as session:
+        stored = session.get(ProcessInstance, instance_id)
+        assert stored.stage == "changed"
+        assert _columns(stored) | {"stage": None} == _columns(instance) | {"stage": None}
+
+
 def test_an_object_the_session_holds_is_given_back_as_it_is(deployed):
     instance_id, task_id = _an_instance_of_every_kind_of_value(deployed)
     token = deployed.tokens["manager1"]
