@@ -96,9 +96,10 @@ def execute(
             _compiled.clear()
         _compiled[shape] = found
     if len(rows) == 1:
-        cursor = _sent(connection, found.sql, found.values(first))
+        values = found.values(first)
+        cursor = _sent(connection, found.sql, values)
         if cursor is None:
-            return connection.exec_driver_sql(found.sql, found.values(first)).rowcount
+            return connection.exec_driver_sql(found.sql, values).rowcount
         with closing(cursor):
             return cursor.rowcount
     return connection.exec_driver_sql(found.sql, [found.values(row) for row in rows]).rowcount
