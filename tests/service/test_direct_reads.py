@@ -112,7 +112,7 @@ def test_a_change_to_a_loaded_object_is_flushed_as_the_orms_own_would_be(deploye
     token = deployed.tokens["manager1"]
     with deployed.db.sessions() as session:
         instances.authenticate_for_task(session, token, task_id)
-        task, instance, _ = instances.load_task(session, task_id)
+        _, instance, _ = instances.load_task(session, task_id)
         instance.stage = "changed"
         history = inspect(instance).attrs.stage.history
         assert history.added == ["changed"] and history.deleted == [None]  # the loaded value, kept
