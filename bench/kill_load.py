@@ -25,12 +25,11 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 
 import requests
 
 from .common import PYTHON, ROOT, Client, Server, database, pg_available, run_threads, say, tokens, workdir
-from .load import LoadResult, _check, _pending_deadlines
+from .load import LoadResult, _check, record, start_cases, wait_for_timers
 
 WORKER_EVERY = 1.5
 SCHEDULER_EVERY = 4  # rounds of the killer
@@ -83,23 +82,7 @@ def run(
         scheduler.start()
         try:
             with Server(db.url, workers, work) as server:
-                admin = Client(server.base, token)
-                loops = []
-                for _ in range(instances):
-                    r = admin.post(
-                        "/process-instances", {"process": "bench_loop", "variables": {"rounds": 10_000}}
-                    )
-                    assert r.status_code == 201, r.text
-                    loops.append(r.json()["id"])
-                first = datetime.now(UTC) + timedelta(seconds=2)
-                timer_ids = []
-                for n in range(timers):
-                    fire_at = (first + timedelta(seconds=seconds * n / timers)).isoformat()
-                    r = admin.post(
-                        "/process-instances", {"process": "bench_timer", "variables": {"fire_at": fire_at}}
-                    )
-                    assert r.status_code == 201, r.text
-                    timer_ids.append(r.json()["id"])
+                loops, timer_ids, _ = start_cases(Client(server.base, token), instances, timers, seconds)
                 stop_at = time.monotonic() + seconds
 
                 def killer() -> None:
@@ -147,24 +130,16 @@ def run(
                             c = Client(server.base, token)
                             continue
                         with lock:
-                            if r.status_code == 200:
-                                result.accepted += 1
-                                accepted[instance_id].append(marker)
-                            elif r.status_code == 409:
-                                result.conflicts += 1
-                            else:
+                            record(result, accepted, instance_id, marker, r)
+                            if r.status_code not in (200, 409):  # a 5xx may have been stored
                                 unsure[instance_id].append(marker)
-                                result.other[f"{r.status_code} {r.text[:120]}"] += 1
 
                 kill_thread = threading.Thread(target=killer, daemon=True)
                 kill_thread.start()
                 run_threads(clients, client)
                 kill_thread.join()
-                t0 = time.monotonic()  # every timer fires, with the last scheduler started
-                while time.monotonic() - t0 < 120 and _pending_deadlines(db.url, timer_ids):
-                    time.sleep(0.5)
-                result.timer_wait = time.monotonic() - t0
-                time.sleep(1)
+                # every timer fires, with the last scheduler started
+                result.timer_wait = wait_for_timers(db.url, timer_ids, 120)
         finally:
             scheduler.stop()
         _check(db.url, loops, timer_ids, accepted, result, unsure)

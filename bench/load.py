@@ -22,6 +22,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import requests
+
 from .common import Client, Server, run_threads, scheduler_process, service_db, tokens
 
 
@@ -55,22 +57,7 @@ def measure(
     lock = threading.Lock()
     with scheduler_process(db.url, workdir), Server(db.url, workers, workdir) as server:
         admin = Client(server.base, tok["bench_manager"])
-        loops = []
-        for _ in range(instances):
-            r = admin.post("/process-instances", {"process": "bench_loop", "variables": {"rounds": 10_000}})
-            assert r.status_code == 201, r.text
-            loops.append(r.json()["id"])
-        timer_ids = []
-        first = datetime.now(UTC) + timedelta(seconds=2)
-        for n in range(timers):
-            fire_at = first + timedelta(seconds=(seconds * n) / max(1, timers))
-            r = admin.post(
-                "/process-instances",
-                {"process": "bench_timer", "variables": {"fire_at": fire_at.isoformat()}},
-            )
-            assert r.status_code == 201, r.text
-            timer_ids.append(r.json()["id"])
-
+        loops, timer_ids, last_due = start_cases(admin, instances, timers, seconds)
         stop_at = time.monotonic() + seconds
 
         def client(i: int) -> None:
@@ -92,28 +79,62 @@ def measure(
                 dt = time.perf_counter() - t0
                 with lock:
                     result.latencies.append(dt)
-                    if r.status_code == 200:
-                        result.accepted += 1
-                        accepted[instance_id].append(marker)
-                    elif r.status_code == 409:
-                        result.conflicts += 1
-                    else:
-                        result.other[f"{r.status_code} {r.text[:120]}"] += 1
+                    record(result, accepted, instance_id, marker, r)
 
         run_threads(clients, client)
 
         # let every timer fire (bounded wait)
-        t0 = time.monotonic()
-        last_due = first + timedelta(seconds=seconds)
         limit = max(30.0, (last_due - datetime.now(UTC)).total_seconds() + 30)
-        while time.monotonic() - t0 < limit:
-            if _pending_deadlines(db.url, timer_ids) == 0:
-                break
-            time.sleep(0.5)
-        result.timer_wait = time.monotonic() - t0
-        time.sleep(1)  # anything in flight
+        result.timer_wait = wait_for_timers(db.url, timer_ids, limit)
     _check(db.url, loops, timer_ids, accepted, result)
     return result
+
+
+def start_cases(
+    admin: Client, instances: int, timers: int, seconds: float
+) -> tuple[list[str], list[str], datetime]:
+    """The shared bench_loop instances, and bench_timer instances whose deadlines fall due over the
+    next ``seconds`` (from 2 s on): their ids, and when the last one falls due."""
+    loops = []
+    for _ in range(instances):
+        r = admin.post("/process-instances", {"process": "bench_loop", "variables": {"rounds": 10_000}})
+        assert r.status_code == 201, r.text
+        loops.append(r.json()["id"])
+    timer_ids = []
+    first = datetime.now(UTC) + timedelta(seconds=2)
+    for n in range(timers):
+        fire_at = first + timedelta(seconds=(seconds * n) / max(1, timers))
+        r = admin.post(
+            "/process-instances",
+            {"process": "bench_timer", "variables": {"fire_at": fire_at.isoformat()}},
+        )
+        assert r.status_code == 201, r.text
+        timer_ids.append(r.json()["id"])
+    return loops, timer_ids, first + timedelta(seconds=seconds)
+
+
+def record(
+    result: LoadResult, accepted: dict[str, list[str]], instance_id: str, marker: str, r: requests.Response
+) -> None:
+    """Count a completion's answer (under the caller's lock): a 200's marker is kept as accepted."""
+    if r.status_code == 200:
+        result.accepted += 1
+        accepted[instance_id].append(marker)
+    elif r.status_code == 409:
+        result.conflicts += 1
+    else:
+        result.other[f"{r.status_code} {r.text[:120]}"] += 1
+
+
+def wait_for_timers(url: str, timer_ids: list[str], limit: float) -> float:
+    """Wait (``limit`` seconds at most) until no deadline of ``timer_ids`` is pending; the seconds it
+    took."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit and _pending_deadlines(url, timer_ids):
+        time.sleep(0.5)
+    waited = time.monotonic() - t0
+    time.sleep(1)  # anything in flight
+    return waited
 
 
 def _pending_deadlines(url: str, instance_ids: list[str]) -> int:
