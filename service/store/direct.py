@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, inspect
+from sqlalchemy import Connection, CursorResult, Select, inspect
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
@@ -96,12 +96,8 @@ def execute(
             _compiled.clear()
         _compiled[shape] = found
     if len(rows) == 1:
-        values = found.values(first)
-        cursor = _sent(connection, found.sql, values)
-        if cursor is None:
-            return connection.exec_driver_sql(found.sql, values).rowcount
-        with closing(cursor):
-            return cursor.rowcount
+        with closing(_run(connection, found.sql, found.values(first))) as sent:
+            return sent.rowcount
     return connection.exec_driver_sql(found.sql, [found.values(row) for row in rows]).rowcount
 
 
@@ -142,20 +138,15 @@ def first(connection: Connection, statement: Select, params: dict[str, Any]) -> 
     found = _reads.get(key)
     if found is None or found.statement is not statement:
         found = _reads[key] = _Read(connection, statement)
-    values = found.params(params)
-    cursor = _sent(connection, found.sql, values)
-    if cursor is None:
-        raw = connection.exec_driver_sql(found.sql, values).first()
-    else:
-        with closing(cursor):
-            raw = cursor.fetchone()
+    with closing(_run(connection, found.sql, found.params(params))) as sent:
+        raw = sent.fetchone()
     return None if raw is None else found.row(tuple(raw))
 
 
-def _sent(connection: Connection, sql: str, values: Any) -> DBAPICursor | None:
-    """A driver cursor that ran ``sql`` with ``values`` inside the connection's transaction, or None
-    when it has none that is active (the caller then runs it as ``exec_driver_sql``, which begins one
-    or raises as SQLAlchemy does).
+def _run(connection: Connection, sql: str, values: Any) -> DBAPICursor | CursorResult:
+    """``sql`` run with ``values``: on a driver cursor inside the connection's active transaction, else
+    by ``exec_driver_sql`` (which begins one, or raises, as SQLAlchemy does).  Either answers
+    ``fetchone``, ``rowcount`` and ``close``.
 
     ``Connection._cursor_execute`` is SQLAlchemy's own path for a statement it sends outside a
     compiled execution: the engine's ``before_cursor_execute``/``after_cursor_execute`` events, its
@@ -167,7 +158,7 @@ def _sent(connection: Connection, sql: str, values: Any) -> DBAPICursor | None:
     transaction = connection.get_transaction()
     nested = connection.get_nested_transaction()
     if transaction is None or not transaction.is_active or (nested is not None and not nested.is_active):
-        return None
+        return connection.exec_driver_sql(sql, values)
     cursor = connection.connection.cursor()
     try:
         connection._cursor_execute(cursor, sql, values)
